@@ -1,0 +1,3 @@
+from eksa_lint.cli import main
+
+main()

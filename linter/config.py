@@ -1,0 +1,217 @@
+"""Settings: `.eksa-lint.yaml` (or `[tool.eksa-lint]` in pyproject.toml) merged with command-line options."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from eksa_lint.findings import Severity
+from eksa_lint.model import HostFacts
+
+TARGETS = ("eksa-default", "eksa-aws", "cilium-oss", "cilium-enterprise")
+CONFIG_FILES = (".eksa-lint.yaml", ".eksa-lint.yml")
+DEFAULT_HARDWARE_GLOBS = ("hardware*.csv",)
+
+
+class ConfigError(Exception):
+    """A configuration problem: exit code 2, with the file and line when known."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
+        super().__init__(f"{where}{message}")
+        self.path = path
+        self.line = line
+
+
+@dataclass
+class Settings:
+    target: str | None = None
+    fail_level: Severity = Severity.WARNING
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity | None] = field(default_factory=dict)  # None = "off"
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    crds: tuple[str, ...] = ()
+    hardware: tuple[str, ...] = DEFAULT_HARDWARE_GLOBS
+    hosts: HostFacts = field(default_factory=HostFacts)
+    clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_bytes: int = 10 * 1024 * 1024
+    docs: bool = False
+    baseline: str | None = None
+    config_path: str | None = None
+    jobs: int = 1
+
+    # -- rule selection --------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _matches(rule_id: str, rule_name: str, patterns: tuple[str, ...]) -> bool:
+        for p in patterns:
+            p = p.strip()
+            if not p:
+                continue
+            if p.upper() == "ALL" or rule_id.startswith(p.upper()) or p.lower() == rule_name:
+                return True
+        return False
+
+    def rule_enabled(self, rule_id: str, rule_name: str) -> bool:
+        if self.select and not self._matches(rule_id, rule_name, self.select):
+            return False
+        if self.ignore and self._matches(rule_id, rule_name, self.ignore):
+            return False
+        if rule_id in self.severity and self.severity[rule_id] is None:
+            return False
+        return True
+
+    def severity_for(self, rule_id: str, default: Severity) -> Severity:
+        sev = self.severity.get(rule_id)
+        return sev if sev is not None else default
+
+    def ignored_in_file(self, rule_id: str, rule_name: str, path: str) -> bool:
+        for pattern, ids in self.per_file_ignores.items():
+            if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
+                if self._matches(rule_id, rule_name, ids):
+                    return True
+        return False
+
+    def excluded(self, path: str) -> bool:
+        parts = path.split("/")
+        for pattern in self.exclude:
+            pat = pattern.rstrip("/")
+            if fnmatch.fnmatch(path, pat) or fnmatch.fnmatch(path, pat + "/*"):
+                return True
+            if any(fnmatch.fnmatch(p, pat) for p in parts):
+                return True
+        return False
+
+    # -- per-cluster facts -----------------------------------------------------------------------------------------
+
+    def hosts_for(self, cluster_name: str | None) -> HostFacts:
+        if cluster_name and cluster_name in self.clusters:
+            h = self.clusters[cluster_name].get("hosts")
+            if isinstance(h, HostFacts):
+                return h
+        return self.hosts
+
+    def target_for(self, cluster_name: str | None) -> str | None:
+        if self.target:
+            return self.target
+        if cluster_name and cluster_name in self.clusters:
+            t = self.clusters[cluster_name].get("target")
+            if isinstance(t, str):
+                return t
+        return None
+
+
+def _read_config_file(path: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file: {exc.strerror or exc}", path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("the config file is not UTF-8", path) from None
+    if path.endswith(".toml"):
+        try:
+            import tomllib  # type: ignore[import-not-found]
+        except ModuleNotFoundError:  # Python 3.10
+            return {}
+        try:
+            data = tomllib.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f"invalid TOML: {exc}", path) from None
+        tool = data.get("tool", {}).get("eksa-lint")
+        return tool if isinstance(tool, dict) else {}
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError(f"invalid YAML: {exc.problem}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", path) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("the config must be a mapping", path, 1)
+    return data
+
+
+def find_config(root: str) -> str | None:
+    for name in CONFIG_FILES:
+        p = os.path.join(root, name)
+        if os.path.isfile(p):
+            return p
+    pp = os.path.join(root, "pyproject.toml")
+    if os.path.isfile(pp):
+        try:
+            with open(pp, encoding="utf-8") as fh:
+                if "[tool.eksa-lint" in fh.read():
+                    return pp
+        except (OSError, UnicodeDecodeError):
+            return None
+    return None
+
+
+def _hosts(value: Any, path: str | None) -> HostFacts:
+    if not isinstance(value, dict):
+        raise ConfigError("`hosts` must be a mapping", path)
+    ifaces = value.get("interfaces")
+    primary = value.get("primary-interface", "eth0")
+    return HostFacts(tuple(str(i) for i in ifaces) if isinstance(ifaces, list) else None, str(primary))
+
+
+def settings_from_dict(data: dict[str, Any], path: str | None = None) -> Settings:
+    """Build Settings from a parsed config mapping (validated against schemas/config.schema.json)."""
+    from eksa_lint.schema import validate_config
+
+    validate_config(data, path)
+    s = Settings(config_path=path)
+    if "target" in data:
+        s.target = data["target"]
+    if "fail-level" in data:
+        s.fail_level = Severity.parse(data["fail-level"])
+    for key in ("select", "ignore", "exclude", "crds"):
+        if key in data:
+            setattr(s, key, tuple(str(x) for x in data[key]))
+    if "hardware" in data:
+        s.hardware = tuple(str(x) for x in data["hardware"])
+    if "severity" in data:
+        s.severity = {
+            str(k).upper(): (None if str(v).lower() == "off" else Severity.parse(str(v)))
+            for k, v in data["severity"].items()
+        }
+    if "per-file-ignores" in data:
+        s.per_file_ignores = {
+            str(k): tuple(str(x) for x in (v if isinstance(v, list) else [v]))
+            for k, v in data["per-file-ignores"].items()
+        }
+    if "hosts" in data:
+        s.hosts = _hosts(data["hosts"], path)
+    if "clusters" in data:
+        for name, cfg in data["clusters"].items():
+            entry = dict(cfg or {})
+            if "hosts" in entry:
+                entry["hosts"] = _hosts(entry["hosts"], path)
+            s.clusters[str(name)] = entry
+    if "max-file-size" in data:
+        s.max_bytes = int(data["max-file-size"])
+    if "docs" in data:
+        s.docs = bool(data["docs"])
+    if "baseline" in data:
+        s.baseline = str(data["baseline"])
+    if path:
+        base = os.path.dirname(os.path.abspath(path))
+        s.crds = tuple(c if os.path.isabs(c) else os.path.join(base, c) for c in s.crds)
+    return s
+
+
+def load_settings(root: str, config_path: str | None = None) -> Settings:
+    """Settings from `config_path`, else from the config file found at the repo root, else defaults."""
+    path = config_path or find_config(root)
+    if path is None:
+        return Settings()
+    return settings_from_dict(_read_config_file(path), path)

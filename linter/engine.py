@@ -1,0 +1,305 @@
+"""Run the rules over the repo model, resolve node paths to file:line:col, and apply suppressions."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eksa_lint.config import Settings
+from eksa_lint.discover import Discovery, discover
+from eksa_lint.findings import Finding, Location, ObjectId, Severity
+from eksa_lint.load import load_file
+from eksa_lint.load.locate import locate
+from eksa_lint.load.source import SourceFile
+from eksa_lint.model import Obj, Ref, Repo, Violation
+from eksa_lint.registry import Rule, all_rules
+from eksa_lint.suppress import ANNOTATION, Suppression, parse_comments
+
+LOADER_RULES = {"EKSA001", "EKSA002", "EKSA003", "EKSA004", "EKSA005", "EKSA006", "EKSA007"}
+UNUSED_SUPPRESSION = "EKSA008"
+INTERNAL_ERROR = "EKSA009"
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding]
+    files: tuple[SourceFile, ...]
+    root: str
+    duration: float
+    rules: list[Rule]
+    repo: Repo | None = None
+    internal_errors: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reported_files(self) -> list[SourceFile]:
+        return [f for f in self.files if f.reported]
+
+    def active(self) -> list[Finding]:
+        """Findings that are not suppressed."""
+        return [f for f in self.findings if f.suppressed is None]
+
+    def exit_code(self, fail_level: Severity) -> int:
+        if self.internal_errors:
+            return 2
+        return 1 if any(f.severity >= fail_level for f in self.active()) else 0
+
+
+def resolve(ref: Ref) -> Location:
+    """Turn a Ref (node path or text position) into a 1-based file location."""
+    f = ref.file
+    if ref.line is not None:
+        col = ref.col or 1
+        end = ref.end_col if ref.end_col and ref.end_col > col else col + 1
+        return Location(f.path, ref.line, col, ref.line, end)
+    if ref.doc is None or ref.doc.node is None:
+        return Location.point(f.path, 1, 1)
+    span = locate(f, ref.doc.node, ref.path, ref.at)
+    line, col = f.lines.position(span.start)
+    end_line, end_col = f.lines.position(max(span.end, span.start + 1))
+    return Location(f.path, line, col, end_line, end_col)
+
+
+def _object_key(o: Obj | None) -> str:
+    if o is None:
+        return ""
+    return f"{o.api_version}|{o.kind}|{o.namespace or ''}|{o.name or ''}"
+
+
+def fingerprint(rule_id: str, ref: Ref, obj: Obj | None, extra: str = "") -> str:
+    """Stable across line moves: rule + path + object identity (or document index) + node path."""
+    if ref.line is not None:
+        anchor = ref.file.line_text(ref.line).strip()
+    else:
+        anchor = "/".join(str(p) for p in ref.path)
+    ident = _object_key(obj) or (f"doc{ref.doc.index}" if ref.doc is not None else "")
+    raw = "\x1f".join((rule_id, ref.file.path, ident, anchor, extra))
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _culprit(tb: Any) -> Obj | None:
+    """The innermost object a crashing rule was looking at (found among the frames' locals)."""
+    found = None
+    while tb is not None:
+        for v in tb.tb_frame.f_locals.values():
+            cand = v if isinstance(v, Obj) else getattr(v, "obj", None)
+            if isinstance(cand, Obj):
+                found = cand
+        tb = tb.tb_next
+    return found
+
+
+class Engine:
+    def __init__(self, settings: Settings, progress: Callable[[int, int], None] | None = None) -> None:
+        self.settings = settings
+        self.progress = progress
+
+    # -- stages ---------------------------------------------------------------------------------------------------
+
+    def load(self, disc: Discovery) -> None:
+        files = disc.files
+        total = len(files)
+        for i, f in enumerate(files):
+            load_file(f, self.settings.max_bytes)
+            if self.progress and (i % 200 == 0 or i == total - 1):
+                self.progress(i + 1, total)
+
+    def select_rules(self) -> list[Rule]:
+        return [r for r in all_rules() if self.settings.rule_enabled(r.id, r.name)]
+
+    def run(self, paths: list[str], cwd: str | None = None, base: Repo | None = None) -> RunResult:
+        started = time.perf_counter()
+        old_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old_limit, 10_000))
+        try:
+            disc = discover(paths, self.settings, cwd)
+            self.load(disc)
+            repo = Repo(disc.root, disc.files, self.settings, base=base)
+            result = self.check(repo)
+        finally:
+            sys.setrecursionlimit(old_limit)
+        result.duration = time.perf_counter() - started
+        return result
+
+    def check(self, repo: Repo) -> RunResult:
+        rules = self.select_rules()
+        by_id = {r.id: r for r in all_rules()}
+        findings: list[Finding] = []
+        internal = 0
+        seen_fp: dict[str, int] = {}
+
+        def add(rule: Rule, v: Violation) -> None:
+            loc = resolve(v.ref)
+            fp = fingerprint(rule.id, v.ref, v.obj)
+            n = seen_fp.get(fp, 0)
+            seen_fp[fp] = n + 1
+            if n:
+                fp = f"{fp}:{n + 1}"
+            findings.append(
+                Finding(
+                    rule_id=rule.id,
+                    rule_name=rule.name,
+                    severity=self.settings.severity_for(rule.id, rule.severity),
+                    message=v.message,
+                    location=loc,
+                    node_path=v.ref.path,
+                    obj=v.obj.identity if v.obj is not None else None,
+                    fingerprint=fp,
+                    related=tuple((resolve(r), msg) for r, msg in v.related),
+                    fix=v.fix,
+                )
+            )
+
+        enabled = {r.id for r in rules}
+        for rule in rules:
+            if rule.engine or (rule.needs_base and repo.base is None):
+                continue
+            try:
+                for v in rule.check(repo):
+                    add(rule, v)
+            except Exception as exc:  # noqa: BLE001 - a crashing rule must not stop the run
+                internal += 1
+                tb = exc.__traceback__
+                obj = _culprit(tb)
+                where = traceback.extract_tb(tb)[-1] if tb else None
+                site = f" ({os.path.basename(where.filename)}:{where.lineno})" if where else ""
+                msg = (
+                    f"rule {rule.id} ({rule.name}) crashed{' on ' + obj.identity.display() if obj else ''}: "
+                    f"{type(exc).__name__}: {exc}{site}; its other findings may be missing. Please report this."
+                )
+                if obj is not None:
+                    ref = obj.ref(("kind",))
+                elif repo.files:
+                    ref = Ref(next((f for f in repo.files if f.reported), repo.files[0]), None, (), "value", 1, 1)
+                else:
+                    continue
+                ierr = by_id.get(INTERNAL_ERROR)
+                if ierr is not None:
+                    add(ierr, Violation(ref, msg, obj))
+
+        # Loader problems (EKSA001-007) and objects without type meta (EKSA006) come from the files themselves.
+        for f in repo.files:
+            for p in f.problems:
+                rule = by_id.get(p.rule_id)
+                if rule is None or rule.id not in enabled:
+                    continue
+                ref = Ref(f, None, (), "value", p.line, p.col, p.end_col if p.end_line in (None, p.line) else None)
+                add(rule, Violation(ref, p.message))
+        if "EKSA006" in enabled:
+            rule = by_id["EKSA006"]
+            for doc in repo.iter_docs():
+                d = doc.data
+                if isinstance(d, dict) and ("metadata" in d or "spec" in d):
+                    missing = [k for k in ("apiVersion", "kind") if not isinstance(d.get(k), str) or not d.get(k)]
+                    if missing:
+                        anchor = ("metadata",) if "metadata" in d else ("spec",)
+                        add(
+                            rule,
+                            Violation(
+                                Ref(doc.file, doc, anchor),
+                                f"document has `{anchor[0]}` but no {' or '.join(missing)}: it is not applied "
+                                "as a Kubernetes object and nothing here is linted",
+                            ),
+                        )
+
+        findings = self.apply_config(findings, repo, by_id)
+        findings, unused = self.apply_suppressions(findings, repo, enabled, by_id)
+        if UNUSED_SUPPRESSION in enabled:
+            rule = by_id[UNUSED_SUPPRESSION]
+            for s in unused:
+                f = repo.file(s.file)
+                if f is None:
+                    continue
+                ref = Ref(f, None, (), "value", s.line, s.col, s.end_col)
+                add(rule, Violation(ref, f"unused suppression: no {s.code} finding here to suppress"))
+            findings = self.apply_config(findings, repo, by_id)
+        reported = {f.path for f in repo.files if f.reported}
+        findings = [f for f in findings if f.location.path in reported]
+        findings.sort(key=Finding.sort_key)
+        internal = sum(1 for f in findings if f.rule_id == INTERNAL_ERROR and f.suppressed is None)
+        return RunResult(findings, repo.files, repo.root, 0.0, rules, repo, internal)
+
+    def apply_config(self, findings: list[Finding], repo: Repo, by_id: dict[str, Rule]) -> list[Finding]:
+        s = self.settings
+        if not s.per_file_ignores:
+            return findings
+        return [f for f in findings if not s.ignored_in_file(f.rule_id, f.rule_name, f.location.path)]
+
+    def apply_suppressions(
+        self, findings: list[Finding], repo: Repo, enabled: set[str], by_id: dict[str, Rule]
+    ) -> tuple[list[Finding], list[Suppression]]:
+        sups: dict[str, list[Suppression]] = {}
+        for f in repo.files:
+            if f.text and f.kind != "json":
+                got = parse_comments(f)
+                if got:
+                    sups[f.path] = got
+        obj_sups: dict[tuple[str, str, str | None, str | None], list[Suppression]] = {}
+        for o in repo.objects:
+            ann = o.annotations.get(ANNOTATION)
+            if not isinstance(ann, str):
+                continue
+            loc = resolve(o.ref(("metadata", "annotations", ANNOTATION)))
+            key = (o.path, o.kind, o.namespace, o.name)
+            for code in [c.strip() for c in ann.split(",") if c.strip()]:
+                obj_sups.setdefault(key, []).append(
+                    Suppression(code, "object", o.path, loc.line, loc.col, loc.end_col, obj_key=key)
+                )
+        if not sups and not obj_sups:
+            return findings, []
+        for fd in findings:
+            if fd.rule_id == UNUSED_SUPPRESSION:
+                continue
+            cands = sups.get(fd.location.path, [])
+            hit = None
+            for s in cands:
+                if s.scope == "file" or s.applies_to == fd.location.line:
+                    if s.matches(fd.rule_id, fd.rule_name):
+                        hit = s
+                        break
+            if hit is None and fd.obj is not None:
+                key = (fd.location.path, fd.obj.kind, fd.obj.namespace, fd.obj.name)
+                for s in obj_sups.get(key, []):
+                    if s.matches(fd.rule_id, fd.rule_name):
+                        hit = s
+                        break
+            if hit is not None:
+                hit.used = True
+                fd.suppressed = hit.justification
+        unused: list[Suppression] = []
+        for s in [x for v in sups.values() for x in v] + [x for v in obj_sups.values() for x in v]:
+            if s.used:
+                continue
+            code = s.code.upper()
+            # Only report codes whose rules ran: an ignored rule's suppression is not known to be unused.
+            ran = [rid for rid in enabled if rid.startswith(code)] or [
+                r.id for r in by_id.values() if r.name == s.code.lower() and r.id in enabled
+            ]
+            if s.code.lower() == "all" or ran:
+                unused.append(s)
+        return findings, unused
+
+
+def lint(paths: list[str], settings: Settings | None = None, cwd: str | None = None) -> RunResult:
+    """Convenience entry point: lint PATHS with `settings` and return the result."""
+    return Engine(settings or Settings()).run(paths, cwd)
+
+
+def lint_texts(files: Iterable[tuple[str, str]], settings: Settings | None = None) -> RunResult:
+    """Lint in-memory files [(relative path, text)] (used by tests and the docs linter)."""
+    from eksa_lint.discover import file_kind
+
+    s = settings or Settings()
+    loaded = []
+    for path, text in files:
+        kind = file_kind(path, s) or "text"
+        sf = SourceFile(path, path, kind)
+        load_file(sf, s.max_bytes, text=text)
+        loaded.append(sf)
+    return Engine(s).check(Repo(".", loaded, s))

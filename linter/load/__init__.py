@@ -1,0 +1,154 @@
+"""Load one discovered file: bytes -> text -> documents (YAML/JSON) or rows (CSV), never raising on bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+
+from eksa_lint.load.source import CsvRow, Document, LoadProblem, SourceFile
+from eksa_lint.load.yaml_loader import load_json, load_yaml
+
+__all__ = ["CsvRow", "Document", "LoadProblem", "SourceFile", "load_file", "read_text", "DEFAULT_MAX_BYTES"]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+_TEMPLATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]*)?\{\{", re.M)
+
+
+def read_text(file: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
+    """Fill `file.text` from disk; on failure add an EKSA003 problem and return False."""
+    try:
+        size = os.path.getsize(file.abspath)
+        if size > max_bytes:
+            file.problems.append(
+                LoadProblem("EKSA003", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; not linted")
+            )
+            return False
+        with open(file.abspath, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        file.problems.append(LoadProblem("EKSA003", f"cannot read the file: {exc.strerror or exc}"))
+        return False
+    return decode_into(file, data)
+
+
+def decode_into(file: SourceFile, data: bytes) -> bool:
+    """Decode bytes as UTF-8 (a BOM is dropped) into `file.text`; binary or non-UTF-8 data is EKSA003."""
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0 and not (data.startswith((b"\xff\xfe", b"\xfe\xff"))):
+        line = data.count(b"\n", 0, nul) + 1
+        file.problems.append(LoadProblem("EKSA003", "binary file (it contains NUL bytes); not linted", line))
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        file.problems.append(
+            LoadProblem(
+                "EKSA003",
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at byte offset {exc.start}); "
+                "Kubernetes manifests must be UTF-8",
+                line,
+                col,
+            )
+        )
+        return False
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    file.text = text
+    return True
+
+
+def _templated_at(file: SourceFile) -> int | None:
+    """Offset of the template expression that makes this a template (Helm/Go/Jinja), else None."""
+    text = file.text
+    first = text.find("{{")
+    if first < 0:
+        return None
+    m = _TEMPLATE_LINE_RE.search(text)
+    if m:
+        return m.end() - 2
+    if file.problems and any(p.rule_id == "EKSA001" for p in file.problems):
+        return first
+    for doc in file.documents:
+        d = doc.data
+        if not isinstance(d, dict):
+            continue
+        meta = d.get("metadata") if isinstance(d.get("metadata"), dict) else {}
+        for v in (d.get("apiVersion"), d.get("kind"), meta.get("name"), meta.get("namespace")):
+            if isinstance(v, str) and "{{" in v:
+                return first
+    return None
+
+
+def load_file(file: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None = None) -> SourceFile:
+    """Read and parse `file` in place. `text` (already decoded) skips the disk read."""
+    if text is not None:
+        file.text = text
+    elif not read_text(file, max_bytes):
+        file.skipped = True
+        return file
+    if file.kind == "yaml":
+        load_yaml(file)
+    elif file.kind == "json":
+        load_json(file)
+    elif file.kind == "csv":
+        load_csv(file)
+    if file.kind in ("yaml", "json"):
+        at = _templated_at(file)
+        if at is not None:
+            line, col = file.lines.position(at)
+            file.problems[:] = [p for p in file.problems if p.rule_id not in ("EKSA001", "EKSA002", "EKSA007")]
+            file.problems.append(
+                LoadProblem("EKSA005", "templated file (`{{ ... }}`); render it and lint the output", line, col)
+            )
+            file.documents.clear()
+            file.skipped = True
+    return file
+
+
+def load_csv(file: SourceFile) -> None:
+    """Parse a CSV with a header row into rows that keep their line and each cell's column."""
+    text = file.text
+    lines = text.splitlines(keepends=False)
+    if not lines:
+        return
+    try:
+        reader = csv.reader(io.StringIO(text))
+        rows = list(reader)
+    except csv.Error as exc:
+        file.problems.append(LoadProblem("EKSA001", f"invalid CSV: {exc}", 1, 1))
+        return
+    if not rows:
+        return
+    header = tuple(h.strip() for h in rows[0])
+    file.csv_header = header
+    # Map parsed rows back to physical lines (rows are one line each unless a quoted cell holds a newline).
+    line_no = 1
+    phys = iter(enumerate(lines, start=1))
+    next(phys, None)
+    for cells in rows[1:]:
+        entry = next(phys, None)
+        if entry is None:
+            break
+        line_no, raw = entry
+        while raw.strip() == "" and not cells:
+            entry = next(phys, None)
+            if entry is None:
+                break
+            line_no, raw = entry
+        if not cells or all(c.strip() == "" for c in cells):
+            continue
+        cols: dict[str, int] = {}
+        values: dict[str, str] = {}
+        pos = 0
+        for i, cell in enumerate(cells):
+            name = header[i] if i < len(header) else f"column{i + 1}"
+            found = raw.find(cell, pos) if cell else pos
+            start = found if found >= 0 else pos
+            cols[name] = start + 1
+            values[name] = cell.strip()
+            pos = start + len(cell) + 1 if found >= 0 else pos
+        file.csv_rows.append(CsvRow(line_no, values, cols, raw))

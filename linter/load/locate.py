@@ -1,0 +1,129 @@
+"""Node path -> source span, following a path into JSON held in a YAML string (a NAD's spec.config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from eksa_lint.load.jsonpos import JsonSyntaxError, compose_json
+from eksa_lint.load.positions import scalar_source_map
+from eksa_lint.load.source import SourceFile
+
+MERGE = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True)
+class Span:
+    """0-based character offsets in the file, and whether the path was found in full."""
+
+    start: int
+    end: int
+    exact: bool
+
+
+class _Embedded:
+    """A JSON text held in a YAML string scalar, with the map from its characters back to the file."""
+
+    __slots__ = ("root", "offsets", "base")
+
+    def __init__(self, root: Node, offsets: list[int], base: int) -> None:
+        self.root = root
+        self.offsets = offsets
+        self.base = base
+
+    def to_file(self, i: int) -> int:
+        if not self.offsets:
+            return self.base
+        i = max(0, min(i, len(self.offsets) - 1))
+        return self.base + self.offsets[i]
+
+
+_EMBED_CACHE: dict[tuple[int, int], _Embedded | None] = {}
+
+
+def _embedded(file: SourceFile, node: ScalarNode) -> _Embedded | None:
+    key = (id(file), node.start_mark.index)
+    if key in _EMBED_CACHE:
+        return _EMBED_CACHE[key]
+    emb = None
+    try:
+        root = compose_json(node.value)
+    except (JsonSyntaxError, RecursionError):
+        root = None
+    if root is not None:
+        start, end = node.start_mark.index, node.end_mark.index
+        offsets = scalar_source_map(file.text[start:end], node.value, node.style)
+        emb = _Embedded(root, offsets, start)
+    if len(_EMBED_CACHE) > 4096:
+        _EMBED_CACHE.clear()
+    _EMBED_CACHE[key] = emb
+    return emb
+
+
+def _key_text(k: Node) -> Any:
+    return k.value if isinstance(k, ScalarNode) else None
+
+
+def _lookup(node: MappingNode, seg: Any) -> tuple[Node, Node] | None:
+    seg_s = str(seg)
+    found = None
+    for k, v in node.value:
+        if k.tag == MERGE:
+            continue
+        if _key_text(k) == seg_s:
+            found = (k, v)  # the last one wins, as in the constructed data
+    if found is not None:
+        return found
+    for k, v in node.value:
+        if k.tag == MERGE:
+            for src in v.value if isinstance(v, SequenceNode) else [v]:
+                if isinstance(src, MappingNode):
+                    hit = _lookup(src, seg)
+                    if hit is not None:
+                        return hit
+    return None
+
+
+def _step(node: Node, seg: Any) -> tuple[Node | None, Node] | None:
+    if isinstance(node, MappingNode):
+        return _lookup(node, seg)
+    if isinstance(node, SequenceNode) and isinstance(seg, int) and -len(node.value) <= seg < len(node.value):
+        return (None, node.value[seg])
+    return None
+
+
+def locate(file: SourceFile, root: Node | None, path: tuple[Any, ...], at: str = "key") -> Span:
+    """Span of the node at `path` (its key when `at == "key"` and it has one, else its value).
+
+    When the path leaves the tree early, the deepest node reached is returned with exact=False.
+    """
+    if root is None:
+        return Span(0, 0, False)
+    node: Node = root
+    key: Node | None = None
+    key_emb: _Embedded | None = None  # the embedded document `key` belongs to, if any
+    emb: _Embedded | None = None  # the embedded document `node` belongs to, if any
+    exact = True
+    for seg in path:
+        nxt = _step(node, seg)
+        nxt_emb = emb
+        if nxt is None and emb is None and isinstance(node, ScalarNode) and isinstance(node.value, str):
+            inner = _embedded(file, node)
+            if inner is not None:
+                nxt = _step(inner.root, seg)
+                nxt_emb = inner
+        if nxt is None:
+            exact = False
+            break
+        key, node = nxt
+        emb = key_emb = nxt_emb
+    if at == "key" and key is not None:
+        target, where = key, key_emb
+    else:
+        target, where = node, emb
+    start, end = target.start_mark.index, target.end_mark.index
+    if where is not None:
+        start, end = where.to_file(start), where.to_file(max(start, end - 1)) + 1
+    return Span(start, end, exact)

@@ -1,0 +1,689 @@
+"""The repo model: every loaded object, indexed by kind, namespace and name, with typed views for the rules.
+
+Rules read this model and yield `Violation`s that point at a node path; they never open files or call a YAML
+library. The model is built once per run and shared by every rule; treat everything in it as read-only.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from eksa_lint.findings import Fix, NodePath, ObjectId
+from eksa_lint.load.source import CsvRow, Document, SourceFile
+
+if TYPE_CHECKING:
+    from eksa_lint.config import Settings
+
+EKSA_GROUP = "anywhere.eks.amazonaws.com"
+CILIUM_GROUP = "cilium.io"
+NAD_GROUP = "k8s.cni.cncf.io"
+CAPI_GROUP = "cluster.x-k8s.io"
+
+# Kinds that have no namespace; everything else defaults to "default" when metadata.namespace is absent.
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+        "StorageClass", "PriorityClass", "IngressClass", "GatewayClass", "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration", "APIService", "CiliumClusterwideNetworkPolicy",
+        "CiliumClusterwideEnvoyConfig", "CiliumEgressGatewayPolicy", "CiliumBGPPeeringPolicy",
+        "CiliumBGPClusterConfig", "CiliumBGPPeerConfig", "CiliumBGPAdvertisement", "CiliumBGPNodeConfig",
+        "CiliumBGPNodeConfigOverride", "CiliumLoadBalancerIPPool", "CiliumCIDRGroup", "CiliumNode",
+        "CiliumIdentity", "CiliumExternalWorkload", "CiliumL2AnnouncementPolicy", "CiliumPodIPPool",
+        "TracingPolicy", "ClusterIssuer",
+    }
+)  # fmt: skip
+
+PROVIDERS = {
+    "TinkerbellDatacenterConfig": "tinkerbell",
+    "VSphereDatacenterConfig": "vsphere",
+    "DockerDatacenterConfig": "docker",
+    "CloudStackDatacenterConfig": "cloudstack",
+    "NutanixDatacenterConfig": "nutanix",
+    "SnowDatacenterConfig": "snow",
+}
+
+WORKLOAD_TEMPLATE_PATHS: dict[str, NodePath] = {
+    "Pod": (),
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+
+_MISSING = object()
+
+
+def dig(data: Any, path: Iterable[Any], default: Any = None) -> Any:
+    """Follow `path` through dicts and lists; `default` when any step is missing or of the wrong type."""
+    cur = data
+    for seg in path:
+        if isinstance(cur, dict):
+            cur = cur.get(seg, _MISSING)
+        elif isinstance(cur, list) and isinstance(seg, int) and -len(cur) <= seg < len(cur):
+            cur = cur[seg]
+        else:
+            return default
+        if cur is _MISSING:
+            return default
+    return cur
+
+
+def parse_version(text: Any) -> tuple[int, ...] | None:
+    """'v0.24.1' -> (0, 24, 1); None when it does not look like a version."""
+    if not isinstance(text, str):
+        return None
+    m = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
+    if not m:
+        return None
+    return tuple(int(g) for g in m.groups(default="0"))
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A place a finding points at: a node path in a document, or a line/column of a file's text."""
+
+    file: SourceFile
+    doc: Document | None = None
+    path: NodePath = ()
+    at: str = "key"  # "key" or "value"
+    line: int | None = None
+    col: int | None = None
+    end_col: int | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule yields: a message at a place. The engine adds the rule, severity and file:line:col."""
+
+    ref: Ref
+    message: str
+    obj: Obj | None = None
+    related: tuple[tuple[Ref, str], ...] = ()
+    fix: Fix | None = None
+
+
+class Obj:
+    """One Kubernetes object (a document, or an item of a `kind: List`)."""
+
+    __slots__ = ("doc", "base", "data", "api_version", "kind", "name", "namespace", "__dict__")
+
+    def __init__(self, doc: Document, data: dict[str, Any], base: NodePath = ()) -> None:
+        self.doc = doc
+        self.base = base
+        self.data = data
+        av = data.get("apiVersion")
+        self.api_version: str = av if isinstance(av, str) else ""
+        k = data.get("kind")
+        self.kind: str = k if isinstance(k, str) else ""
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        n = meta.get("name")
+        self.name: str | None = n if isinstance(n, str) else (str(n) if n is not None else None)
+        ns = meta.get("namespace")
+        self.namespace: str | None = ns if isinstance(ns, str) and ns else None
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.identity.display()} at {self.path}>"
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rsplit("/", 1)[-1]
+
+    @property
+    def file(self) -> SourceFile:
+        return self.doc.file
+
+    @property
+    def path(self) -> str:
+        """The repo-relative path of the file this object is in."""
+        return self.doc.file.path
+
+    @property
+    def folder(self) -> str:
+        return os.path.dirname(self.doc.file.path)
+
+    @property
+    def cluster_scoped(self) -> bool:
+        return self.kind in CLUSTER_SCOPED_KINDS
+
+    @property
+    def effective_namespace(self) -> str | None:
+        """metadata.namespace, else "default" for namespaced kinds, else None."""
+        if self.cluster_scoped:
+            return None
+        return self.namespace or "default"
+
+    @cached_property
+    def identity(self) -> ObjectId:
+        return ObjectId(self.api_version, self.kind, self.namespace, self.name)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        m = self.data.get("metadata")
+        return m if isinstance(m, dict) else {}
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        v = self.metadata.get("labels")
+        return v if isinstance(v, dict) else {}
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        v = self.metadata.get("annotations")
+        return v if isinstance(v, dict) else {}
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        v = self.data.get("spec")
+        return v if isinstance(v, dict) else {}
+
+    def get(self, *path: Any, default: Any = None) -> Any:
+        """The value at `path` under this object, or `default`."""
+        return dig(self.data, path, default)
+
+    def has(self, *path: Any) -> bool:
+        return dig(self.data, path, _MISSING) is not _MISSING
+
+    def ref(self, path: NodePath = (), at: str = "key") -> Ref:
+        return Ref(self.doc.file, self.doc, self.base + tuple(path), at)
+
+    def violation(
+        self,
+        path: NodePath,
+        message: str,
+        *,
+        at: str = "key",
+        related: Iterable[tuple[Ref, str]] = (),
+        fix: Fix | None = None,
+    ) -> Violation:
+        """A violation at `path` of this object (the key by default; `at="value"` for the value)."""
+        return Violation(self.ref(tuple(path), at), message, self, tuple(related), fix)
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """What the config says about the cluster hosts' NICs."""
+
+    interfaces: tuple[str, ...] | None = None
+    primary_interface: str = "eth0"
+
+
+@dataclass(frozen=True)
+class CniPlugin:
+    """One plugin object of a NAD's CNI config; `path` is its node path from the NAD's document root."""
+
+    data: dict[str, Any]
+    path: NodePath
+    index: int  # position in `plugins` (0 for a single-plugin config)
+
+    @property
+    def type(self) -> str | None:
+        t = self.data.get("type")
+        return t if isinstance(t, str) else None
+
+    @property
+    def ipam(self) -> dict[str, Any] | None:
+        v = self.data.get("ipam")
+        return v if isinstance(v, dict) else None
+
+    @property
+    def ipam_path(self) -> NodePath:
+        return self.path + ("ipam",)
+
+
+@dataclass(frozen=True)
+class Nad:
+    """A NetworkAttachmentDefinition with its CNI config parsed (single plugin or conflist)."""
+
+    obj: Obj
+    config_text: str | None
+    config: dict[str, Any] | None  # None when absent, empty or not a JSON object
+    error: str | None  # why the config did not parse
+
+    CONFIG_PATH: NodePath = ("spec", "config")
+
+    @property
+    def is_conflist(self) -> bool:
+        return isinstance(self.config, dict) and "plugins" in self.config
+
+    @cached_property
+    def plugins(self) -> tuple[CniPlugin, ...]:
+        c = self.config
+        if not isinstance(c, dict):
+            return ()
+        if "plugins" in c:
+            ps = c.get("plugins")
+            if not isinstance(ps, list):
+                return ()
+            return tuple(
+                CniPlugin(p, self.CONFIG_PATH + ("plugins", i), i) for i, p in enumerate(ps) if isinstance(p, dict)
+            )
+        return (CniPlugin(c, self.CONFIG_PATH, 0),)
+
+    @property
+    def name(self) -> str | None:
+        return self.obj.name
+
+    @property
+    def namespace(self) -> str:
+        return self.obj.namespace or "default"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """An object with a pod template (Pod, Deployment, ..., CronJob)."""
+
+    obj: Obj
+    template_path: NodePath  # path of the pod template (the Pod itself for kind Pod)
+
+    @property
+    def template(self) -> dict[str, Any]:
+        t = self.obj.get(*self.template_path) if self.template_path else self.obj.data
+        return t if isinstance(t, dict) else {}
+
+    @property
+    def pod_labels(self) -> dict[str, Any]:
+        v = dig(self.template, ("metadata", "labels"))
+        return v if isinstance(v, dict) else {}
+
+    @property
+    def pod_annotations(self) -> dict[str, Any]:
+        v = dig(self.template, ("metadata", "annotations"))
+        return v if isinstance(v, dict) else {}
+
+    @property
+    def annotations_path(self) -> NodePath:
+        return self.template_path + ("metadata", "annotations")
+
+    @property
+    def pod_spec(self) -> dict[str, Any]:
+        v = self.template.get("spec")
+        return v if isinstance(v, dict) else {}
+
+    @property
+    def namespace(self) -> str:
+        return self.obj.namespace or "default"
+
+    @property
+    def replicas(self) -> int | None:
+        """Pods this template makes: 1 for a Pod, spec.replicas (default 1) for controllers, None when it
+        depends on the nodes (DaemonSet) or on a schedule (CronJob) or parallelism (Job)."""
+        kind = self.obj.kind
+        if kind == "Pod":
+            return 1
+        if kind in ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"):
+            r = self.obj.get("spec", "replicas", default=1)
+            return r if isinstance(r, int) and not isinstance(r, bool) else None
+        if kind == "Job":
+            p = self.obj.get("spec", "parallelism", default=1)
+            c = self.obj.get("spec", "completions", default=1)
+            if p == 1 and c == 1:
+                return 1
+            return None
+        return None
+
+
+@dataclass(frozen=True)
+class HardwareRow:
+    """A row of a Tinkerbell hardware CSV."""
+
+    file: SourceFile
+    row: CsvRow
+
+    def get(self, column: str) -> str:
+        return self.row.values.get(column, "")
+
+    def ref(self, column: str | None = None) -> Ref:
+        col = self.row.columns.get(column, 1) if column else 1
+        end = col + len(self.row.values.get(column, "")) if column else None
+        return Ref(self.file, None, (), "value", self.row.line, col, end)
+
+    def violation(self, column: str | None, message: str, related: Iterable[tuple[Ref, str]] = ()) -> Violation:
+        return Violation(self.ref(column), message, None, tuple(related))
+
+
+class EksaCluster:
+    """An EKS-A `Cluster` with its provider, datacenter and machine configs resolved from the repo."""
+
+    CILIUM_PATH: NodePath = ("spec", "clusterNetwork", "cniConfig", "cilium")
+
+    def __init__(self, obj: Obj, repo: Repo) -> None:
+        self.obj = obj
+        self._repo = repo
+
+    def __repr__(self) -> str:
+        return f"<EksaCluster {self.name} at {self.obj.path}>"
+
+    @property
+    def name(self) -> str | None:
+        return self.obj.name
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.obj.spec
+
+    @property
+    def datacenter_kind(self) -> str | None:
+        k = self.obj.get("spec", "datacenterRef", "kind")
+        return k if isinstance(k, str) else None
+
+    @property
+    def provider(self) -> str | None:
+        """tinkerbell, vsphere, docker, cloudstack, nutanix, snow; None when unknown."""
+        return PROVIDERS.get(self.datacenter_kind or "")
+
+    @cached_property
+    def datacenter(self) -> Obj | None:
+        name = self.obj.get("spec", "datacenterRef", "name")
+        if not self.datacenter_kind or not isinstance(name, str):
+            return None
+        return self._repo.get(self.datacenter_kind, name, group=EKSA_GROUP)
+
+    @cached_property
+    def machine_configs(self) -> tuple[Obj, ...]:
+        refs = [self.obj.get("spec", "controlPlaneConfiguration", "machineGroupRef")]
+        refs.append(self.obj.get("spec", "externalEtcdConfiguration", "machineGroupRef"))
+        workers = self.obj.get("spec", "workerNodeGroupConfigurations", default=[])
+        if isinstance(workers, list):
+            refs.extend(w.get("machineGroupRef") for w in workers if isinstance(w, dict))
+        out: list[Obj] = []
+        for r in refs:
+            if isinstance(r, dict) and isinstance(r.get("kind"), str) and isinstance(r.get("name"), str):
+                o = self._repo.get(r["kind"], r["name"], group=EKSA_GROUP)
+                if o is not None and o not in out:
+                    out.append(o)
+        return tuple(out)
+
+    @property
+    def eksa_version(self) -> tuple[int, ...] | None:
+        return parse_version(self.obj.get("spec", "eksaVersion"))
+
+    @property
+    def management_cluster_name(self) -> str | None:
+        n = self.obj.get("spec", "managementCluster", "name")
+        return n if isinstance(n, str) else None
+
+    @property
+    def is_workload_cluster(self) -> bool:
+        m = self.management_cluster_name
+        return bool(m) and m != self.name
+
+    @property
+    def cni_config(self) -> dict[str, Any] | None:
+        v = self.obj.get("spec", "clusterNetwork", "cniConfig")
+        return v if isinstance(v, dict) else None
+
+    @property
+    def cilium(self) -> dict[str, Any] | None:
+        v = self.obj.get(*self.CILIUM_PATH)
+        return v if isinstance(v, dict) else None
+
+    @property
+    def skip_upgrade(self) -> bool:
+        return self.obj.get(*self.CILIUM_PATH, "skipUpgrade") is True
+
+    def deepest_cilium_path(self) -> NodePath:
+        """`cniConfig.cilium` if present, else `cniConfig`, else `clusterNetwork`, else `spec`."""
+        for n in (4, 3, 2):
+            p = self.CILIUM_PATH[:n]
+            if self.obj.has(*p):
+                return p
+        return ("spec",)
+
+    @property
+    def pods_cidrs(self) -> list[Any]:
+        v = self.obj.get("spec", "clusterNetwork", "pods", "cidrBlocks", default=[])
+        return v if isinstance(v, list) else []
+
+    @property
+    def services_cidrs(self) -> list[Any]:
+        v = self.obj.get("spec", "clusterNetwork", "services", "cidrBlocks", default=[])
+        return v if isinstance(v, list) else []
+
+    @property
+    def endpoint_host(self) -> Any:
+        return self.obj.get("spec", "controlPlaneConfiguration", "endpoint", "host")
+
+    @property
+    def tinkerbell_ip(self) -> Any:
+        dc = self.datacenter
+        return dc.get("spec", "tinkerbellIP") if dc is not None else None
+
+    @property
+    def worker_count(self) -> int | None:
+        """Total worker nodes (sum of counts; autoscaling max when set); None when unknown."""
+        workers = self.obj.get("spec", "workerNodeGroupConfigurations")
+        if not isinstance(workers, list):
+            return None
+        total = 0
+        for w in workers:
+            if not isinstance(w, dict):
+                return None
+            auto = w.get("autoscalingConfiguration")
+            c = auto.get("maxCount") if isinstance(auto, dict) else w.get("count")
+            if not isinstance(c, int) or isinstance(c, bool):
+                return None
+            total += c
+        return total
+
+    @property
+    def target(self) -> str:
+        return self._repo.target_for(self)
+
+    @property
+    def hosts(self) -> HostFacts:
+        return self._repo.hosts_for_cluster(self)
+
+
+def _glob_match(path: str, patterns: Iterable[str]) -> bool:
+    base = os.path.basename(path)
+    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(base, p) for p in patterns)
+
+
+class Repo:
+    """The immutable repo model shared by every rule of a run."""
+
+    def __init__(self, root: str, files: Iterable[SourceFile], settings: Settings, base: Repo | None = None):
+        self.root = root
+        self.files: tuple[SourceFile, ...] = tuple(files)
+        self.settings = settings
+        self.base = base  # the same repo at --base REV, for change-aware rules
+        objs: list[Obj] = []
+        for f in self.files:
+            for doc in f.documents:
+                d = doc.data
+                if not isinstance(d, dict):
+                    continue
+                if d.get("kind") == "List" and isinstance(d.get("items"), list):
+                    for i, item in enumerate(d["items"]):
+                        if isinstance(item, dict) and "apiVersion" in item and "kind" in item:
+                            objs.append(Obj(doc, item, ("items", i)))
+                    continue
+                if "apiVersion" in d and "kind" in d:
+                    objs.append(Obj(doc, d))
+        self.objects: tuple[Obj, ...] = tuple(objs)
+        by_kind: dict[str, list[Obj]] = {}
+        for o in objs:
+            by_kind.setdefault(o.kind, []).append(o)
+        self._by_kind = {k: tuple(v) for k, v in by_kind.items()}
+        self._by_key: dict[tuple[str, str, str | None, str | None], Obj] = {}
+        for o in objs:
+            self._by_key.setdefault((o.group, o.kind, o.namespace, o.name), o)
+
+    # -- generic access -------------------------------------------------------------------------------------------
+
+    def of_kind(self, *kinds: str, group: str | None = None) -> tuple[Obj, ...]:
+        """Objects of these kinds (optionally only of an API group), in path order."""
+        out: list[Obj] = []
+        for k in kinds:
+            out.extend(o for o in self._by_kind.get(k, ()) if group is None or o.group == group)
+        if len(kinds) > 1:
+            out.sort(key=lambda o: (o.path, o.doc.index))
+        return tuple(out)
+
+    def get(self, kind: str, name: str, namespace: str | None = None, group: str | None = None) -> Obj | None:
+        """The object with this kind and name (and namespace/group when given)."""
+        if group is not None:
+            hit = self._by_key.get((group, kind, namespace, name))
+            if hit is not None:
+                return hit
+        for o in self._by_kind.get(kind, ()):
+            if o.name == name and (group is None or o.group == group):
+                if namespace is None or (o.namespace or "default") == namespace:
+                    return o
+        return None
+
+    def file(self, path: str) -> SourceFile | None:
+        for f in self.files:
+            if f.path == path:
+                return f
+        return None
+
+    def text_files(self, *patterns: str) -> tuple[SourceFile, ...]:
+        """Files (any kind, with their raw text) whose path or name matches one of the globs."""
+        return tuple(f for f in self.files if f.text and _glob_match(f.path, patterns))
+
+    def text_violation(self, file: SourceFile, line: int, col: int, message: str, end_col: int | None = None
+                       ) -> Violation:
+        """A violation at a line/column of a file's raw text (scripts, Makefiles, CSV)."""
+        return Violation(Ref(file, None, (), "value", line, col, end_col), message)
+
+    # -- typed views ----------------------------------------------------------------------------------------------
+
+    @cached_property
+    def clusters(self) -> tuple[EksaCluster, ...]:
+        return tuple(EksaCluster(o, self) for o in self.of_kind("Cluster", group=EKSA_GROUP))
+
+    @cached_property
+    def capi_clusters(self) -> tuple[Obj, ...]:
+        return self.of_kind("Cluster", group=CAPI_GROUP)
+
+    @cached_property
+    def network_policies(self) -> tuple[Obj, ...]:
+        return self.of_kind("NetworkPolicy", group="networking.k8s.io")
+
+    @cached_property
+    def cilium_policies(self) -> tuple[Obj, ...]:
+        """CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy objects."""
+        return self.of_kind("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", group=CILIUM_GROUP)
+
+    @cached_property
+    def nads(self) -> tuple[Nad, ...]:
+        out = []
+        for o in self.of_kind("NetworkAttachmentDefinition", group=NAD_GROUP):
+            text = o.get("spec", "config")
+            config, error = None, None
+            if isinstance(text, str) and text.strip():
+                try:
+                    parsed = json.loads(text)
+                except ValueError as exc:
+                    error = str(exc)
+                else:
+                    if isinstance(parsed, dict):
+                        config = parsed
+                    else:
+                        error = "the CNI config is not a JSON object"
+            out.append(Nad(o, text if isinstance(text, str) else None, config, error))
+        return tuple(out)
+
+    def nad(self, name: str, namespace: str) -> Nad | None:
+        for n in self.nads:
+            if n.name == name and n.namespace == namespace:
+                return n
+        return None
+
+    @cached_property
+    def workloads(self) -> tuple[Workload, ...]:
+        out = []
+        for kind, path in WORKLOAD_TEMPLATE_PATHS.items():
+            for o in self._by_kind.get(kind, ()):
+                if o.group in ("", "apps", "batch", "extensions"):
+                    out.append(Workload(o, path))
+        out.sort(key=lambda w: (w.obj.path, w.obj.doc.index, w.obj.base))
+        return tuple(out)
+
+    @cached_property
+    def hardware(self) -> tuple[HardwareRow, ...]:
+        globs = self.settings.hardware
+        return tuple(
+            HardwareRow(f, r) for f in self.files if f.kind == "csv" and _glob_match(f.path, globs) for r in f.csv_rows
+        )
+
+    # -- ownership, hosts, target ---------------------------------------------------------------------------------
+
+    def cluster_for(self, item: Obj | SourceFile | str) -> EksaCluster | None:
+        """The Cluster a manifest belongs to: the one whose file is in the same folder or the nearest parent
+        folder; with exactly one Cluster in the repo, that one; None when there is none (or no nearest one)."""
+        clusters = self.clusters
+        if not clusters:
+            return None
+        if len(clusters) == 1:
+            return clusters[0]
+        if isinstance(item, Obj):
+            if item.group == EKSA_GROUP and item.kind == "Cluster":
+                for c in clusters:
+                    if c.obj is item:
+                        return c
+            path = item.path
+        elif isinstance(item, SourceFile):
+            path = item.path
+        else:
+            path = item
+        folder = os.path.dirname(path)
+        while True:
+            here = [c for c in clusters if c.obj.folder == folder]
+            if len(here) == 1:
+                return here[0]
+            if len(here) > 1:
+                same_file = [c for c in here if c.obj.path == path]
+                return same_file[0] if len(same_file) == 1 else None
+            if not folder:
+                return None
+            folder = os.path.dirname(folder)
+
+    def hosts_for_cluster(self, cluster: EksaCluster | None) -> HostFacts:
+        return self.settings.hosts_for(cluster.name if cluster is not None else None)
+
+    def hosts_for(self, item: Obj | SourceFile | str) -> HostFacts:
+        """Host NIC facts for the cluster a manifest belongs to (the global `hosts:` config otherwise)."""
+        return self.hosts_for_cluster(self.cluster_for(item))
+
+    def target_for(self, cluster: EksaCluster | None) -> str:
+        """Which Cilium the cluster runs: --target/config, else from spec.eksaVersion (< v0.24.0 is
+        eksa-default, later is eksa-aws), else eksa-default."""
+        forced = self.settings.target_for(cluster.name if cluster is not None else None)
+        if forced:
+            return forced
+        v = cluster.eksa_version if cluster is not None else None
+        if v is None:
+            return "eksa-default"
+        return "eksa-default" if v < (0, 24, 0) else "eksa-aws"
+
+    def target_of(self, item: Obj | SourceFile | str) -> str:
+        return self.target_for(self.cluster_for(item))
+
+    def iter_docs(self) -> Iterator[Document]:
+        for f in self.files:
+            yield from f.documents
+
+
+@dataclass
+class RepoStats:
+    files: int = 0
+    documents: int = 0
+    objects: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,160 @@
+"""The rule declaration: one decorator carries everything users see about a rule (catalogue, explain, README, SARIF)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from eksa_lint.findings import ERROR, NOTE, WARNING, Severity
+
+if TYPE_CHECKING:
+    from eksa_lint.model import Repo, Violation
+
+__all__ = ["ERROR", "NOTE", "WARNING", "Rule", "rule", "all_rules", "get_rule", "RULE_MODULES"]
+
+ID_RE = re.compile(r"^EKSA\d{3}$")
+NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+# Rule families, one module each (imported on first use of the catalogue, in this order).
+RULE_MODULES = (
+    "eksa_lint.rules.loader",
+    "eksa_lint.rules.schema_rules",
+    "eksa_lint.rules.lifecycle",
+    "eksa_lint.rules.cilium_features",
+    "eksa_lint.rules.nad",
+    "eksa_lint.rules.ipam",
+    "eksa_lint.rules.policy",
+    "eksa_lint.rules.changes",
+)
+
+CheckFn = Callable[["Repo"], Iterable["Violation"]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    explanation: str
+    check: CheckFn
+    tags: tuple[str, ...] = ()
+    fixable: str | None = None  # None, "safe", "unsafe" or "safe/unsafe"
+    # Rules whose findings come from the loader or engine (EKSA001-009) set this: the engine then
+    # does not call `check` but emits them itself.
+    engine: bool = False
+    needs_base: bool = False
+    module: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def family(self) -> str:
+        return self.module.rsplit(".", 1)[-1]
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://github.com/eksa-lint/eksa-lint/blob/main/docs/rules/{self.id}.md"
+
+    def documentation(self) -> str:
+        """The full Markdown documentation of the rule (what `eksa-lint explain` prints)."""
+        fix = {
+            None: "Not fixable.",
+            "safe": "Fixable with `--fix` (safe).",
+            "unsafe": "Fixable with `--fix --unsafe-fixes` (unsafe: it changes behaviour; review it).",
+        }.get(self.fixable, f"Fixable: {self.fixable}.")
+        head = (
+            f"# {self.id} {self.name}\n\n"
+            f"{self.summary}\n\n"
+            f"- Default severity: {self.severity.label}\n"
+            f"- Tags: {', '.join(self.tags) if self.tags else '-'}\n"
+            f"- Fix: {fix}\n"
+        )
+        return head + ("\n" + self.explanation.strip() + "\n" if self.explanation.strip() else "")
+
+
+_REGISTRY: dict[str, Rule] = {}
+_LOADED = False
+
+
+def rule(
+    *,
+    id: str,  # noqa: A002 - the public name of the field
+    name: str,
+    severity: Severity,
+    summary: str,
+    tags: Iterable[str] = (),
+    fixable: str | None = None,
+    engine: bool = False,
+    needs_base: bool = False,
+) -> Callable[[CheckFn], CheckFn]:
+    """Declare a rule. The decorated function's docstring is its explanation (Markdown)."""
+    if not ID_RE.match(id):
+        raise ValueError(f"rule id {id!r} must look like EKSA123")
+    if not NAME_RE.match(name):
+        raise ValueError(f"rule name {name!r} must be kebab-case")
+    if not summary or "\n" in summary:
+        raise ValueError(f"{id}: summary must be one line")
+
+    def decorate(fn: CheckFn) -> CheckFn:
+        if id in _REGISTRY and _REGISTRY[id].check is not fn:
+            raise ValueError(f"duplicate rule id {id}")
+        for other in _REGISTRY.values():
+            if other.name == name and other.id != id:
+                raise ValueError(f"duplicate rule name {name} ({other.id}, {id})")
+        _REGISTRY[id] = Rule(
+            id=id,
+            name=name,
+            severity=severity,
+            summary=summary,
+            explanation=inspect.cleandoc(fn.__doc__ or ""),
+            check=fn,
+            tags=tuple(tags),
+            fixable=fixable,
+            engine=engine,
+            needs_base=needs_base,
+            module=fn.__module__,
+        )
+        return fn
+
+    return decorate
+
+
+def _load() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    for mod in RULE_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:  # a family not written yet
+            if exc.name != mod:
+                raise
+    _LOADED = True
+
+
+def all_rules() -> list[Rule]:
+    """Every declared rule, sorted by ID."""
+    _load()
+    return sorted(_REGISTRY.values(), key=lambda r: r.id)
+
+
+def get_rule(key: str) -> Rule | None:
+    """Look a rule up by ID (case-insensitive) or name."""
+    _load()
+    k = key.strip()
+    if k.upper() in _REGISTRY:
+        return _REGISTRY[k.upper()]
+    for r in _REGISTRY.values():
+        if r.name == k.lower():
+            return r
+    return None
+
+
+def iter_rules(ids: Iterable[str]) -> Iterator[Rule]:
+    _load()
+    for i in ids:
+        yield _REGISTRY[i]

@@ -1,0 +1,33 @@
+"""One reporter per output format; each turns a RunResult into text written to a stream."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from eksa_lint.engine import RunResult
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    color: bool = False
+    show_source: bool = False  # the offending line with a caret under the column (text, on a TTY)
+    summary: bool = True
+    quiet: bool = False
+    statistics: bool = False
+    show_suppressed: bool = False
+
+
+class Reporter(Protocol):
+    def __call__(self, result: RunResult, out: TextIO, options: ReportOptions) -> None: ...
+
+
+def get_reporter(fmt: str) -> Reporter:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    module = importlib.import_module(f"eksa_lint.report.{fmt}_report")
+    return module.report  # type: ignore[no-any-return]
