@@ -1,0 +1,58 @@
+"""Address arithmetic in one place: parsing IPs and CIDRs the way the upstream Go code does, and overlaps."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Union
+
+IPNet = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddr = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+
+def parse_ip(value: Any) -> IPAddr | None:
+    """An IPv4/IPv6 address (Go's net.ParseIP accepts no prefix, no zone, no leading zeros), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def parse_cidr(value: Any, strict: bool = False) -> IPNet | None:
+    """A CIDR like Go's net.ParseCIDR: `addr/prefix` required. With strict=False host bits are masked off
+    (as Go does); use `has_host_bits` to report them."""
+    if not isinstance(value, str) or "/" not in value:
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=strict)
+    except ValueError:
+        return None
+
+
+def has_host_bits(value: str) -> bool:
+    """True when `value` parses as a CIDR but has bits set after the prefix (10.0.0.1/24)."""
+    net = parse_cidr(value)
+    if net is None:
+        return False
+    addr = ipaddress.ip_address(value.strip().split("/", 1)[0])
+    return addr != net.network_address
+
+
+def overlaps(a: IPNet, b: IPNet) -> bool:
+    return a.version == b.version and a.overlaps(b)
+
+
+def contains(net: IPNet, ip: IPAddr) -> bool:
+    return net.version == ip.version and ip in net
+
+
+def ranges_overlap(a: tuple[IPAddr, IPAddr], b: tuple[IPAddr, IPAddr]) -> bool:
+    """Inclusive address ranges [start, end] of the same family overlap."""
+    if a[0].version != b[0].version:
+        return False
+    return not (a[1] < b[0] or b[1] < a[0])
+
+
+def net_range(net: IPNet) -> tuple[IPAddr, IPAddr]:
+    return net.network_address, net.broadcast_address
