@@ -1,0 +1,80 @@
+"""The repo at a base revision (`--base REV`), read with git, for the change-aware rules (EKSA7xx).
+
+Only files that mention EKS-A's API group are read at the base revision (git grep, one cat-file batch),
+since the change-aware rules compare EKS-A objects.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from eksa_lint.config import Settings
+from eksa_lint.discover import file_kind
+from eksa_lint.load import load_file
+from eksa_lint.load.source import SourceFile
+from eksa_lint.model import EKSA_GROUP, Repo
+
+
+class BaseRevisionError(Exception):
+    """The base revision cannot be read (exit code 2)."""
+
+
+def _git(root: str, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=root, input=data, capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BaseRevisionError(f"cannot run git: {exc}") from None
+
+
+def _unborn_head(root: str) -> bool:
+    """True in a git repo that has no commit yet (pre-commit's first commit)."""
+    inside = _git(root, "rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0:
+        return False
+    return _git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode != 0 and not _git(
+        root, "rev-list", "-n", "1", "--all"
+    ).stdout.strip()
+
+
+def load_base(root: str, rev: str, settings: Settings) -> Repo | None:
+    """The repo's EKS-A objects at `rev`; None for `HEAD` in a repo without commits."""
+    if _git(root, "rev-parse", "--is-inside-work-tree").returncode != 0:
+        raise BaseRevisionError(f"--base {rev}: {root} is not inside a git repository")
+    ok = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    if ok.returncode != 0:
+        if rev == "HEAD" and _unborn_head(root):
+            return None
+        raise BaseRevisionError(f"--base {rev}: no such revision in {root} (fetch it first, e.g. `git fetch origin`)")
+    commit = ok.stdout.decode().strip()
+    grep = _git(root, "grep", "-l", "-z", "-I", "-F", "-e", EKSA_GROUP, commit, "--", "*.yaml", "*.yml", "*.json")
+    if grep.returncode not in (0, 1):
+        raise BaseRevisionError(f"--base {rev}: git grep failed: {grep.stderr.decode(errors='replace').strip()}")
+    prefix = f"{commit}:"
+    paths = [p[len(prefix):] if p.startswith(prefix) else p
+             for p in grep.stdout.decode("utf-8", "surrogateescape").split("\0") if p]  # fmt: skip
+    files: list[SourceFile] = []
+    if paths:
+        batch = "".join(f"{commit}:{p}\n" for p in paths).encode("utf-8", "surrogateescape")
+        out = _git(root, "cat-file", "--batch", data=batch)
+        if out.returncode != 0:
+            raise BaseRevisionError(f"--base {rev}: git cat-file failed")
+        buf = out.stdout
+        pos = 0
+        for p in paths:
+            nl = buf.index(b"\n", pos)
+            header = buf[pos:nl].split()
+            pos = nl + 1
+            if len(header) < 3 or header[1] != b"blob":
+                continue
+            size = int(header[2])
+            blob = buf[pos : pos + size]
+            pos += size + 1
+            kind = file_kind(p, settings) or "yaml"
+            sf = SourceFile(p, f"{rev}:{p}", kind, reported=False)
+            try:
+                text = blob.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            load_file(sf, settings.max_bytes, text=text.removeprefix("\ufeff"))
+            files.append(sf)
+    return Repo(root, files, settings)
