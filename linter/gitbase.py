@@ -50,7 +50,7 @@ def load_base(root: str, rev: str, settings: Settings) -> Repo | None:
     if grep.returncode not in (0, 1):
         raise BaseRevisionError(f"--base {rev}: git grep failed: {grep.stderr.decode(errors='replace').strip()}")
     prefix = f"{commit}:"
-    paths = [p[len(prefix):] if p.startswith(prefix) else p
+    paths = [p.removeprefix(prefix)
              for p in grep.stdout.decode("utf-8", "surrogateescape").split("\0") if p]  # fmt: skip
     files: list[SourceFile] = []
     if paths:

@@ -6,10 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from eksa_lint.config import Settings
 from eksa_lint.engine import Engine
 from eksa_lint.gitbase import BaseRevisionError, load_base
+
 from tests.conftest import dedent, where
 
 CLUSTER = """\
