@@ -106,7 +106,7 @@ class Engine:
         files = disc.files
         total = len(files)
         for i, f in enumerate(files):
-            load_file(f, self.settings.max_bytes)
+            load_file(f, self.settings.max_bytes, docs=self.settings.docs)
             if self.progress and (i % 200 == 0 or i == total - 1):
                 self.progress(i + 1, total)
 
@@ -300,6 +300,6 @@ def lint_texts(files: Iterable[tuple[str, str]], settings: Settings | None = Non
     for path, text in files:
         kind = file_kind(path, s) or "text"
         sf = SourceFile(path, path, kind)
-        load_file(sf, s.max_bytes, text=text)
+        load_file(sf, s.max_bytes, text=text, docs=s.docs)
         loaded.append(sf)
     return Engine(s).check(Repo(".", loaded, s))

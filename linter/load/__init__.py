@@ -7,6 +7,7 @@ import io
 import os
 import re
 
+from eksa_lint.load.docs_extract import doc_kind, extract_blocks, masked
 from eksa_lint.load.source import CsvRow, Document, LoadProblem, SourceFile
 from eksa_lint.load.yaml_loader import load_json, load_yaml
 
@@ -83,12 +84,18 @@ def _templated_at(file: SourceFile) -> int | None:
     return None
 
 
-def load_file(file: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None = None) -> SourceFile:
-    """Read and parse `file` in place. `text` (already decoded) skips the disk read."""
+def load_file(
+    file: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES, text: str | None = None, docs: bool = False
+) -> SourceFile:
+    """Read and parse `file` in place. `text` (already decoded) skips the disk read. With `docs`, YAML in
+    Markdown fences and in shell heredocs fed to kubectl is loaded too (at its real lines)."""
     if text is not None:
         file.text = text
     elif not read_text(file, max_bytes):
         file.skipped = True
+        return file
+    if docs and file.kind == "text":
+        load_doc_blocks(file)
         return file
     if file.kind == "yaml":
         load_yaml(file)
@@ -107,6 +114,29 @@ def load_file(file: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES, text: str | 
             file.documents.clear()
             file.skipped = True
     return file
+
+
+def load_doc_blocks(file: SourceFile) -> None:
+    """Load the manifests held in a Markdown or shell file's blocks as documents of that file."""
+    kind = doc_kind(file.path)
+    if kind is None or ("apiVersion" not in file.text and "kind:" not in file.text):
+        return
+    for first, last in extract_blocks(file.text, kind):
+        shadow = SourceFile(file.path, file.abspath, "yaml", text=masked(file.text, first, last))
+        shadow._lines = file.lines
+        load_yaml(shadow)
+        at = _templated_at(shadow)
+        if at is not None:
+            line, col = file.lines.position(at)
+            file.problems.append(
+                LoadProblem("EKSA005", "templated block (`{{ ... }}`); render it to lint it", line, col)
+            )
+            continue
+        for doc in shadow.documents:
+            doc.file = file
+            doc.index = len(file.documents)
+            file.documents.append(doc)
+        file.problems.extend(shadow.problems)
 
 
 def load_csv(file: SourceFile) -> None:
