@@ -13,13 +13,14 @@ from typing import Any
 
 from eksa_lint.config import Settings
 from eksa_lint.discover import Discovery, discover
-from eksa_lint.findings import Finding, Location, ObjectId, Severity
+from eksa_lint.findings import Finding, Fix, Location, ObjectId, Severity
 from eksa_lint.load import load_file
 from eksa_lint.load.locate import locate
 from eksa_lint.load.source import SourceFile
 from eksa_lint.model import Obj, Ref, Repo, Violation
 from eksa_lint.registry import Rule, all_rules
-from eksa_lint.suppress import ANNOTATION, Suppression, parse_comments
+from eksa_lint.fix import with_edits
+from eksa_lint.suppress import ANNOTATION, Suppression, parse_comments, removal_edits
 
 LOADER_RULES = {"EKSA001", "EKSA002", "EKSA003", "EKSA004", "EKSA005", "EKSA006", "EKSA007"}
 UNUSED_SUPPRESSION = "EKSA008"
@@ -152,7 +153,7 @@ class Engine:
                     obj=v.obj.identity if v.obj is not None else None,
                     fingerprint=fp,
                     related=tuple((resolve(r), msg) for r, msg in v.related),
-                    fix=v.fix,
+                    fix=with_edits(v.fix, v.ref.doc) if v.fix is not None else None,
                 )
             )
 
@@ -217,7 +218,9 @@ class Engine:
                 if f is None:
                     continue
                 ref = Ref(f, None, (), "value", s.line, s.col, s.end_col)
-                add(rule, Violation(ref, f"unused suppression: no {s.code} finding here to suppress"))
+                edits = removal_edits(s, f.text)
+                fix = Fix("remove the unused suppression", True, operation=("edits", edits)) if edits else None
+                add(rule, Violation(ref, f"unused suppression: no {s.code} finding here to suppress", fix=fix))
             findings = self.apply_config(findings, repo, by_id)
         reported = {f.path for f in repo.files if f.reported}
         findings = [f for f in findings if f.location.path in reported]

@@ -101,3 +101,32 @@ def parse_comments(file: SourceFile) -> list[Suppression]:
                 )
             )
     return out
+
+
+def removal_edits(s: Suppression, text: str) -> tuple[tuple[int, int, str], ...]:
+    """Text edits removing one unused code: the whole comment when it names only this code (the whole line
+    when the comment is alone on it), else the code and its comma."""
+    if s.scope == "object" or s.span == (0, 0):
+        return ()
+    if s.siblings <= 1:
+        start, end = s.comment_span
+        line_start = text.rfind("\n", 0, start) + 1
+        nl = text.find("\n", end)
+        line_end = len(text) if nl < 0 else nl + 1
+        if text[line_start:start].strip() == "":
+            return ((line_start, line_end, ""),)
+        while start > line_start and text[start - 1] in " \t":
+            start -= 1
+        return ((start, end, ""),)
+    start, end = s.span
+    after = text[end:]
+    stripped = after.lstrip(" ")
+    if stripped.startswith(","):
+        end += len(after) - len(stripped) + 1
+        while end < len(text) and text[end] == " ":
+            end += 1
+    else:
+        before = text[:start].rstrip(" ")
+        if before.endswith(","):
+            start = len(before) - 1
+    return ((start, end, ""),)

@@ -237,3 +237,25 @@ def internal_error(repo: Repo) -> Iterator[Violation]:
     Upgrade eksa-lint, or `--ignore` the crashing rule until it is fixed.
     """
     return iter(())
+
+
+@rule(id="EKSA010", name="baseline-entry-unused", severity=NOTE, engine=True, tags=("baseline",),
+      summary="A baseline entry matches no finding any more; rewrite the baseline to shrink it.")
+def baseline_entry_unused(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    With `--baseline FILE`, notes each entry of the baseline that matched no finding in a file that was
+    linted (by a rule that ran), at the entry's line in the baseline file.
+
+    ## Why is this bad?
+    The problem it recorded was fixed (or moved to another object); keeping the entry would hide a new
+    finding with the same fingerprint later. Entries are matched by fingerprint (rule, file, object identity,
+    node path), never by line number, and never across files.
+
+    ## Example
+    A baseline written before `skipUpgrade: true` was added still lists the EKSA201 finding.
+
+    ## Use instead
+    `eksa-lint check --write-baseline .eksa-lint-baseline.json` to record the findings that remain.
+    """
+    return iter(())
