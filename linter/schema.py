@@ -1,10 +1,225 @@
-"""JSON schema validation service (schemas ship as package data; validators are compiled once, lazily)."""
+"""JSON schema validation service (schemas ship as package data; validators are compiled once, lazily).
+
+`errors(name, instance)` turns schema errors into `SchemaProblem`s: a node path relative to the instance, a
+message that names the dotted field path and what is expected, and whether the finding points at the key or
+the value. `jsonschema_rs` is imported inside functions only, so importing eksa_lint stays cheap.
+"""
 
 from __future__ import annotations
 
+import difflib
+import json
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+NodePath = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    path: NodePath
+    message: str
+    at: str = "value"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """The JSON schema `schemas/<name>.json` (package data)."""
+    from importlib.resources import files
+
+    text = files("eksa_lint.schemas").joinpath(f"{name}.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+_VALIDATORS: dict[Any, Any] = {}
+
+
+def compile_schema(key: Any, schema: dict[str, Any]) -> Any:
+    """A compiled validator for `schema`, cached under `key` for the life of the process."""
+    v = _VALIDATORS.get(key)
+    if v is None:
+        import jsonschema_rs
+
+        v = _VALIDATORS[key] = jsonschema_rs.validator_for(schema)
+    return v
+
+
+def dotted(path: NodePath) -> str:
+    out = ""
+    for seg in path:
+        out += f"[{seg}]" if isinstance(seg, int) else (f".{seg}" if out else str(seg))
+    return out or "the document"
+
+
+def _resolve(root: dict[str, Any], ref: str) -> Any:
+    node: Any = root
+    if not ref.startswith("#"):
+        return {}
+    for part in ref.lstrip("#").split("/"):
+        if part:
+            node = node.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(node, dict) else {}
+    return node
+
+
+def _subschema(root: dict[str, Any], schema_path: list[Any]) -> Any:
+    """The schema node at `schema_path`, following $ref hops where the path passes through them."""
+    node: Any = root
+    for seg in schema_path:
+        if isinstance(node, dict) and "$ref" in node and seg not in node:
+            node = _resolve(root, node["$ref"])
+        if isinstance(node, dict):
+            node = node.get(seg, {})
+        elif isinstance(node, list) and isinstance(seg, int) and seg < len(node):
+            node = node[seg]
+        else:
+            return {}
+        if seg == "$ref" and isinstance(node, str):
+            node = _resolve(root, node)
+    if isinstance(node, dict) and "$ref" in node:
+        node = _resolve(root, node["$ref"])
+    return node
+
+
+def _expected(node: Any, root: dict[str, Any], depth: int = 0) -> str:
+    """A short human description of what a schema node accepts."""
+    if not isinstance(node, dict) or depth > 3:
+        return "a valid value"
+    if "$ref" in node:
+        return _expected(_resolve(root, node["$ref"]), root, depth + 1)
+    if "enum" in node:
+        return "one of " + ", ".join(json.dumps(v) for v in node["enum"])
+    if "const" in node:
+        return json.dumps(node["const"])
+    for key in ("anyOf", "oneOf"):
+        if key in node and isinstance(node[key], list):
+            return " or ".join(dict.fromkeys(_expected(n, root, depth + 1) for n in node[key]))
+    t = node.get("type")
+    if isinstance(t, list):
+        return " or ".join(_article(x) for x in t)
+    if isinstance(t, str):
+        if "pattern" in node:
+            return f"{_article(t)} matching {node['pattern']}"
+        return _article(t)
+    if "properties" in node:
+        return "an object"
+    return "a valid value"
+
+
+def _article(t: str) -> str:
+    return {"object": "an object (mapping)", "array": "a list", "integer": "an integer", "null": "null"}.get(
+        t, f"a {t}"
+    )
+
+
+def _convert(root: dict[str, Any], err: Any, instance: Any) -> list[SchemaProblem]:
+    path = tuple(err.instance_path)
+    spath = list(err.schema_path)
+    kind = type(err.kind).__name__
+    where = dotted(path)
+    if kind == "AdditionalProperties":
+        parent = _subschema(root, spath[:-1])
+        allowed = list(parent.get("properties", {})) if isinstance(parent, dict) else []
+        out = []
+        for key in err.kind.unexpected:
+            msg = f'unknown field "{key}" in {where}'
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
+            if close:
+                msg += f'; did you mean "{close[0]}"?'
+            elif allowed:
+                msg += f"; allowed fields: {', '.join(allowed[:12])}{', ...' if len(allowed) > 12 else ''}"
+            out.append(SchemaProblem(path + (key,), msg, "key"))
+        return out
+    if kind == "Required":
+        missing = err.kind.property
+        return [SchemaProblem(path + (missing,), f'missing required field "{missing}" in {where}', "key")]
+    value = err.instance
+    shown = json.dumps(value)[:60] if not isinstance(value, (dict, list)) else type(value).__name__.replace(
+        "dict", "a mapping").replace("list", "a list")
+    node = _subschema(root, spath[:-1]) if spath else root
+    if kind in ("AnyOf", "OneOfNotValid"):
+        return [SchemaProblem(path, f"{where} is {shown}; expected {_expected(node, root)}")]
+    if kind == "Enum":
+        return [SchemaProblem(path, f"{where} is {shown}; expected {_expected(node, root)}")]
+    if kind == "Type":
+        return [SchemaProblem(path, f"{where} is {shown}; expected {_expected(node, root)}")]
+    if kind == "Pattern":
+        return [SchemaProblem(path, f"{where} is {shown}; expected a string matching {err.kind.pattern}")]
+    return [SchemaProblem(path, f"{where} is {shown}: {err.message}")]
+
+
+def errors_for(key: Any, schema: dict[str, Any], instance: Any) -> list[SchemaProblem]:
+    """Schema problems of `instance` (empty when valid); is_valid first, errors only for invalid input."""
+    v = compile_schema(key, schema)
+    if v.is_valid(instance):
+        return []
+    seen: set[tuple[NodePath, str]] = set()
+    out: list[SchemaProblem] = []
+    for err in v.iter_errors(instance):
+        for p in _convert(schema, err, instance):
+            k = (p.path, p.message)
+            if k not in seen:
+                seen.add(k)
+                out.append(p)
+    return out
+
+
+def errors(name: str, instance: Any) -> list[SchemaProblem]:
+    """Problems of `instance` against the built-in schema `schemas/<name>.json`."""
+    return errors_for(name, load_schema(name), instance)
+
+
+# ---- the config file -------------------------------------------------------------------------------------
+
+
+def _yaml_line(text: str, path: NodePath, toml: bool) -> int | None:
+    """1-based line of the key at `path` (or its deepest existing ancestor) in the config text."""
+    if toml:
+        key = next((str(s) for s in reversed(path) if isinstance(s, str)), None)
+        if key is None:
+            return None
+        for i, line in enumerate(text.splitlines(), 1):
+            stripped = line.strip().strip('"')
+            if stripped.startswith((key, f'"{key}"')) and "=" in line:
+                return i
+        return None
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return None
+    line = 1
+    for seg in path:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if str(k.value) == str(seg):
+                    line, node = k.start_mark.line + 1, v
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(seg, int) and seg < len(node.value):
+            node = node.value[seg]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
 
 
 def validate_config(data: dict[str, Any], path: str | None) -> None:
-    """Raise ConfigError for an unknown key or a bad value in the eksa-lint config."""
-    return None
+    """Raise ConfigError for an unknown key or a bad value in the eksa-lint config, with the key's line."""
+    from eksa_lint.config import ConfigError
+
+    problems = errors("config", data)
+    if not problems:
+        return
+    p = problems[0]
+    line = None
+    if path:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+            line = _yaml_line(text, p.path, path.endswith(".toml"))
+        except (OSError, UnicodeDecodeError):
+            line = None
+    raise ConfigError(p.message.replace("the document", "the config"), path, line)
