@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
+SERVICEACCOUNT_LABEL = "io.cilium.k8s.policy.serviceaccount"
+DERIVED_PREFIX = "io.cilium.k8s."  # labels Cilium derives (namespace labels, cluster, service account)
 SOURCE_PREFIXES = ("k8s:", "any:")
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -50,6 +52,11 @@ def matches(selector: Any, labels: dict[str, Any], *, cilium: bool = False) -> b
     ml = selector.get("matchLabels") or {}
     if not isinstance(ml, dict):
         return None
+    if cilium:
+        keys = [key_of(k) for k in ml] + [key_of(e.get("key")) for e in selector.get("matchExpressions") or []
+                                          if isinstance(e, dict)]
+        if any(k and k.startswith(DERIVED_PREFIX) and k not in labels for k in keys):
+            return None  # a label Cilium derives that we do not know: cannot tell
     for k, v in ml.items():
         key = key_of(k)
         if key is None or labels.get(key) != ("" if v is None else str(v)):

@@ -10,7 +10,7 @@ from typing import Any
 from eksa_lint import ipnet
 from eksa_lint.model import Obj, Repo, Violation
 from eksa_lint.registry import ERROR, WARNING, rule
-from eksa_lint.selectors import endpoint_matches, matches, selects_all
+from eksa_lint.selectors import SERVICEACCOUNT_LABEL, endpoint_matches, matches, selects_all
 
 NP_PROTOCOLS = ("TCP", "UDP", "SCTP")
 NP_POLICY_TYPES = ("Ingress", "Egress")
@@ -374,6 +374,15 @@ def _restricts_egress_np(spec: dict[str, Any]) -> bool:
     return spec.get("egress") is not None
 
 
+def _pod_labels(w: Any) -> dict[str, Any]:
+    """A workload's pod labels plus the service-account label Cilium derives from serviceAccountName."""
+    labels = dict(w.pod_labels) if isinstance(w.pod_labels, dict) else {}
+    spec = w.pod_spec if isinstance(w.pod_spec, dict) else {}
+    sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    labels[SERVICEACCOUNT_LABEL] = str(sa)
+    return labels
+
+
 def _under(folder: str, root: str) -> bool:
     folder, root = folder.strip("/"), root.strip("/")
     return not root or folder == root or folder.startswith(root + "/")
@@ -491,8 +500,7 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
         out: dict[str, list[dict[str, Any]]] = {}
         for w in repo.workloads:
             if _under(w.obj.folder, o.folder):
-                out.setdefault(w.namespace or "default", []).append(
-                    w.pod_labels if isinstance(w.pod_labels, dict) else {})
+                out.setdefault(w.namespace or "default", []).append(_pod_labels(w))
         return out
 
     for o in repo.network_policies:
@@ -567,8 +575,7 @@ def fqdn_without_dns_proxy(repo: Repo) -> Iterator[Violation]:
                                   r.get("endpointSelector")))
     pods: dict[str, list[dict[str, Any]]] = {}
     for w in repo.workloads:
-        pods.setdefault(w.namespace or "default", []).append(w.pod_labels if isinstance(w.pod_labels, dict)
-                                                             else {})
+        pods.setdefault(w.namespace or "default", []).append(_pod_labels(w))
     for o in repo.cilium_policies:
         if o.kind != "CiliumNetworkPolicy":
             continue
