@@ -223,3 +223,114 @@ def validate_config(data: dict[str, Any], path: str | None) -> None:
         except (OSError, UnicodeDecodeError):
             line = None
     raise ConfigError(p.message.replace("the document", "the config"), path, line)
+
+
+# ---- CRDs: openAPIV3Schema -> JSON schema ------------------------------------------------------------------
+
+_DROP = ("x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-map-type", "x-kubernetes-validations",
+         "x-kubernetes-embedded-resource", "format", "default", "example", "externalDocs")
+
+
+def crd_to_jsonschema(node: Any, strict: bool = True, top: bool = True) -> Any:
+    """Convert a CRD's structural openAPIV3Schema to a JSON schema: int-or-string, preserve-unknown-fields and
+    nullable are honoured; with `strict`, objects that list `properties` reject unknown fields (as the API
+    server's field validation does)."""
+    if not isinstance(node, dict):
+        return {}
+    out: dict[str, Any] = {}
+    preserve = bool(node.get("x-kubernetes-preserve-unknown-fields"))
+    for key, value in node.items():
+        if key in _DROP or key in ("nullable", "x-kubernetes-preserve-unknown-fields", "x-kubernetes-int-or-string"):
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {k: crd_to_jsonschema(v, strict, False) for k, v in value.items()}
+        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
+            out[key] = crd_to_jsonschema(value, strict, False)
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            # structural schemas use these for value validation only; drop `type`-less noise
+            out[key] = [crd_to_jsonschema(v, False, False) for v in value]
+        else:
+            out[key] = value
+    if node.get("x-kubernetes-int-or-string"):
+        out["type"] = ["integer", "string"]
+    if node.get("nullable") and isinstance(out.get("type"), str):
+        out["type"] = [out["type"], "null"]
+    if top:
+        props = out.setdefault("properties", {})
+        # apiVersion/kind/metadata are checked by the API server itself
+        for k in ("apiVersion", "kind"):
+            props.setdefault(k, {"type": "string"})
+        props["metadata"] = {"type": "object"}
+    if strict and not preserve and "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    return out
+
+
+@dataclass(frozen=True)
+class CrdSchema:
+    group: str
+    kind: str
+    version: str
+    schema: dict[str, Any]
+    source: str  # the CRD file
+
+
+def crd_schemas_from_data(data: Any, source: str, strict: bool = True) -> list[CrdSchema]:
+    out: list[CrdSchema] = []
+    if not isinstance(data, dict) or data.get("kind") != "CustomResourceDefinition":
+        return out
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    group = spec.get("group")
+    names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+    kind = names.get("kind")
+    versions = spec.get("versions") if isinstance(spec.get("versions"), list) else []
+    for v in versions:
+        if not isinstance(v, dict):
+            continue
+        s = v.get("schema", {}).get("openAPIV3Schema") if isinstance(v.get("schema"), dict) else None
+        s = s or spec.get("validation", {}).get("openAPIV3Schema") if isinstance(spec.get("validation"), dict) else s
+        if isinstance(group, str) and isinstance(kind, str) and isinstance(s, dict):
+            out.append(CrdSchema(group, kind, str(v.get("name")), crd_to_jsonschema(s, strict), source))
+    return out
+
+
+def _crd_files(paths: tuple[str, ...]) -> list[str]:
+    import os
+
+    files: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            for dirpath, _dirs, names in sorted(os.walk(p)):
+                files.extend(os.path.join(dirpath, n) for n in sorted(names) if n.endswith((".yaml", ".yml", ".json")))
+        else:
+            files.append(p)
+    return files
+
+
+_USER_CRDS: dict[tuple[str, ...], dict[tuple[str, str, str], CrdSchema]] = {}
+
+
+def user_crd_schemas(paths: tuple[str, ...]) -> dict[tuple[str, str, str], CrdSchema]:
+    """(group, kind, version) -> schema for the user's CRD files or folders; ConfigError for an unreadable one."""
+    if paths in _USER_CRDS:
+        return _USER_CRDS[paths]
+    import os
+
+    from eksa_lint.config import ConfigError
+    from eksa_lint.load import load_file
+    from eksa_lint.load.source import SourceFile
+
+    found: dict[tuple[str, str, str], CrdSchema] = {}
+    for f in _crd_files(paths):
+        if not os.path.isfile(f):
+            raise ConfigError("CRD file or folder not found", f)
+        sf = load_file(SourceFile(path=f, abspath=os.path.abspath(f), kind="json" if f.endswith(".json") else "yaml"))
+        bad = [p for p in sf.problems if p.rule_id in ("EKSA001", "EKSA003", "EKSA004", "EKSA006")]
+        if sf.skipped or bad:
+            why = bad[0].message if bad else "cannot be read"
+            raise ConfigError(f"cannot read the CRD: {why}", f, bad[0].line if bad else None)
+        for doc in sf.documents:
+            for c in crd_schemas_from_data(doc.data, f):
+                found[(c.group, c.kind, c.version)] = c
+    _USER_CRDS[paths] = found
+    return found

@@ -1,0 +1,268 @@
+"""Schema rules (EKSA101-EKSA106): objects checked against JSON schemas written from the upstream API types.
+
+The schemas are package data in `schemas/`; `eksa_lint.schema` compiles each once and turns errors into node
+paths (unknown key -> the key, with a did-you-mean; bad value -> the value; missing field -> its parent)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+from eksa_lint.model import Obj, Repo, Violation
+from eksa_lint.registry import ERROR, rule
+from eksa_lint.schema import CrdSchema, SchemaProblem, errors, errors_for, user_crd_schemas
+
+
+def _user_crd(repo: Repo, obj: Obj) -> CrdSchema | None:
+    crds = tuple(getattr(repo.settings, "crds", ()) or ())
+    if not crds:
+        return None
+    return user_crd_schemas(crds).get((obj.group, obj.kind, obj.version))
+
+
+def _report(obj: Obj, problems: Iterable[SchemaProblem], prefix: str = "") -> Iterator[Violation]:
+    for p in problems:
+        yield obj.violation(p.path, prefix + p.message, at=p.at)
+
+
+def _check(repo: Repo, objs: Iterable[Obj], schema: str) -> Iterator[Violation]:
+    for obj in objs:
+        if _user_crd(repo, obj) is None:  # a user CRD replaces the built-in schema (EKSA106)
+            yield from _report(obj, errors(schema, obj.data))
+
+
+@rule(id="EKSA101", name="cluster-schema", severity=ERROR, tags=("schema", "eksa"),
+      summary="An EKS Anywhere Cluster fails its schema (EKS-A decodes it strictly).")
+def cluster_schema(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Checks each EKS Anywhere `Cluster` (anywhere.eks.amazonaws.com/v1alpha1) against the fields EKS-A accepts:
+    unknown fields (with the closest known name), wrong types and values outside an enum. An unquoted
+    `kubernetesVersion: 1.30` is accepted: EKS-A normalises it.
+
+    ## Why is this bad?
+    EKS-A reads the cluster config with a strict decoder, so an unknown or misspelt field makes
+    `eksctl anywhere create cluster` (and upgrade) fail; a typo such as `skipUprade` is not ignored.
+
+    ## Example
+    ```yaml
+    spec:
+      clusterNetwork:
+        cniConfig:
+          cilium:
+            skipUprade: true
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      clusterNetwork:
+        cniConfig:
+          cilium:
+            skipUpgrade: true
+    ```
+
+    ## Source
+    The Cluster type: https://github.com/aws/eks-anywhere/blob/main/pkg/api/v1alpha1/cluster_types.go and its
+    CRD https://github.com/aws/eks-anywhere/blob/main/config/crd/bases/anywhere.eks.amazonaws.com_clusters.yaml
+    (CiliumConfig: policyEnforcementMode default/always/never, routingMode default/direct, skipUpgrade).
+    """
+    yield from _check(repo, (c.obj for c in repo.clusters), "cluster")
+
+
+@rule(id="EKSA102", name="networkpolicy-schema", severity=ERROR, tags=("schema", "policy"),
+      summary="A Kubernetes NetworkPolicy fails its schema.")
+def networkpolicy_schema(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Checks each NetworkPolicy (networking.k8s.io/v1) against the API's fields, types and enums.
+
+    ## Why is this bad?
+    `kubectl apply` (strict field validation) rejects the object, or with validation off drops the unknown
+    field, so a rule you wrote (for example `ingres:`) silently does not exist.
+
+    ## Example
+    ```yaml
+    spec:
+      podSelector: {}
+      policyTypes: [ingress]
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      podSelector: {}
+      policyTypes: [Ingress]
+    ```
+
+    ## Source
+    https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/api/networking/v1/types.go
+    (NetworkPolicySpec, NetworkPolicyPeer, NetworkPolicyPort; PolicyType Ingress/Egress; Protocol TCP/UDP/SCTP).
+    """
+    yield from _check(repo, repo.network_policies, "networkpolicy")
+
+
+@rule(id="EKSA103", name="cilium-policy-schema", severity=ERROR, tags=("schema", "cilium", "policy"),
+      summary="A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy fails its schema.")
+def cilium_policy_schema(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Checks each CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (cilium.io/v2): the fields of a rule
+    (`spec` or each of `specs`) and their types.
+
+    ## Why is this bad?
+    The API server rejects a policy with an unknown field in a rule, and a misspelt `egres:` section would
+    never be enforced.
+
+    ## Example
+    ```yaml
+    spec:
+      endpointSelector: {}
+      egres: []
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      endpointSelector: {}
+      egress: []
+    ```
+
+    ## Source
+    https://github.com/cilium/cilium/blob/main/pkg/policy/api/rule.go (Rule: endpointSelector, nodeSelector,
+    ingress, ingressDeny, egress, egressDeny, labels, enableDefaultDeny, description, log).
+    """
+    yield from _check(repo, repo.cilium_policies, "ciliumnetworkpolicy")
+
+
+@rule(id="EKSA104", name="nad-schema", severity=ERROR, tags=("schema", "multus"),
+      summary="A NetworkAttachmentDefinition object fails its schema.")
+def nad_schema(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Checks each NetworkAttachmentDefinition (k8s.cni.cncf.io/v1): `spec` holds only `config`, and `config` is a
+    string (the CNI JSON).
+
+    ## Why is this bad?
+    A `config` written as a YAML mapping instead of a JSON string is rejected by the CRD, and Multus cannot
+    attach the network.
+
+    ## Example
+    ```yaml
+    spec:
+      config:
+        cniVersion: 0.3.1
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      config: '{"cniVersion": "0.3.1", "type": "macvlan", "master": "eth1"}'
+    ```
+
+    ## Source
+    https://github.com/k8snetworkplumbingwg/network-attachment-definition-client/blob/master/artifacts/networks-crd.yaml
+    (spec.config: string).
+    """
+    yield from _check(repo, (n.obj for n in repo.nads), "nad")
+
+
+@rule(id="EKSA105", name="cni-config-invalid", severity=ERROR, tags=("schema", "multus", "cni"),
+      summary="The CNI config in a NetworkAttachmentDefinition is not JSON or fails the CNI/plugin/IPAM schema.")
+def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Parses `spec.config` as JSON and checks it: `cniVersion` (0.1.0 to 1.1.0), `type` (or a non-empty `plugins`
+    list for a conflist), and the fields of the ipvlan, macvlan, bridge, host-device, vlan and sriov plugins and
+    of the host-local, static, whereabouts and dhcp IPAM plugins. Other plugin types get the generic checks.
+
+    ## Why is this bad?
+    Multus passes the string to the plugin at pod start: a JSON error or a bad field fails every pod that asks
+    for the network (`ContainerCreating` forever), long after `kubectl apply` succeeded.
+
+    ## Example
+    ```yaml
+    spec:
+      config: '{"cniVersion": "0.3.1", "type": "macvlan", "master": "eth1", "mode": "bridged"}'
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      config: '{"cniVersion": "0.3.1", "type": "macvlan", "master": "eth1", "mode": "bridge"}'
+    ```
+
+    ## Source
+    CNI spec versions: https://github.com/containernetworking/cni/blob/main/SPEC.md; plugin fields:
+    https://github.com/containernetworking/plugins/tree/main/plugins/main (ipvlan, macvlan, bridge, host-device,
+    vlan), https://github.com/k8snetworkplumbingwg/sriov-cni, IPAM: plugins/ipam (host-local, static, dhcp) and
+    https://github.com/k8snetworkplumbingwg/whereabouts/blob/master/pkg/types/types.go.
+    """
+    for nad in repo.nads:
+        text = nad.config_text
+        if text is None or not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            msg = getattr(exc, "msg", str(exc))
+            pos = f" at line {exc.lineno} column {exc.colno} of the JSON" if hasattr(exc, "lineno") else ""
+            yield nad.obj.violation(
+                nad.CONFIG_PATH, f"spec.config is not valid JSON: {msg}{pos}; fix the JSON string", at="value"
+            )
+            continue
+        if not isinstance(data, dict):
+            yield nad.obj.violation(
+                nad.CONFIG_PATH, f"spec.config is a JSON {type(data).__name__}; it must be a JSON object", at="value"
+            )
+            continue
+        for p in errors("cni-config", data):
+            path = nad.CONFIG_PATH + p.path
+            yield nad.obj.violation(path, "spec.config: " + p.message.replace("the document", "the CNI config"),
+                                    at=p.at)
+
+
+@rule(id="EKSA106", name="crd-schema", severity=ERROR, tags=("schema", "crd"),
+      summary="An object of a kind with a user-supplied CRD (`crds:` / `--crd-dir`) fails that CRD's schema.")
+def crd_schema(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Validates objects whose group, kind and version match a CRD you supplied (`crds:` in the config or
+    `--crd-dir`) against that CRD's `openAPIV3Schema` (int-or-string, preserve-unknown-fields and nullable
+    honoured; unknown fields rejected where the schema lists properties). Such a CRD replaces the built-in
+    schema for its kind.
+
+    ## Why is this bad?
+    The API server validates custom resources against the installed CRD; a field it does not know is rejected
+    (strict field validation) or dropped.
+
+    ## Example
+    ```yaml
+    apiVersion: example.com/v1
+    kind: Widget
+    spec:
+      size: large   # the CRD says integer
+    ```
+
+    ## Use instead
+    ```yaml
+    apiVersion: example.com/v1
+    kind: Widget
+    spec:
+      size: 3
+    ```
+
+    ## Source
+    Structural schemas: https://github.com/kubernetes/apiextensions-apiserver/blob/master/pkg/apis/apiextensions/types_jsonschema.go
+    """
+    crds = tuple(getattr(repo.settings, "crds", ()) or ())
+    if not crds:
+        return
+    schemas = user_crd_schemas(crds)
+    if not schemas:
+        return
+    for obj in repo.objects:
+        c = schemas.get((obj.group, obj.kind, obj.version))
+        if c is not None:
+            key = ("crd", c.source, c.group, c.kind, c.version)
+            yield from _report(obj, errors_for(key, c.schema, obj.data))
