@@ -88,6 +88,10 @@ def run_check(req: CheckRequest, stdout: TextIO | None = None, stderr: TextIO | 
     stderr = stderr or sys.stderr
     cwd = req.cwd or os.getcwd()
     s = req.settings
+    if s.crds:  # an unreadable user CRD is a configuration error (exit 2), not a rule crash
+        from eksa_lint.schema import user_crd_schemas
+
+        user_crd_schemas(tuple(s.crds))
     root, _ = find_root(req.paths, cwd)
     base_repo = None
     if req.base:

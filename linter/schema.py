@@ -103,6 +103,8 @@ def _expected(node: Any, root: dict[str, Any], depth: int = 0) -> str:
         return _article(t)
     if "properties" in node:
         return "an object"
+    if "required" in node:
+        return "the field " + " and ".join(f'"{r}"' for r in node["required"])
     return "a valid value"
 
 
