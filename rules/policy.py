@@ -209,8 +209,8 @@ def cilium_policy_invalid(repo: Repo) -> Iterator[Violation]:
     Checks a CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy (`spec` and every `specs[i]`) for what
     the agent's Sanitize rejects: no `spec`/`specs`; `nodeSelector` in a namespaced policy; neither or both
     of `endpointSelector`/`nodeSelector`; two L3 selector kinds in one rule; `icmps` with `toPorts`;
-    DNS rules on ingress (any port is accepted on egress: OpenShift
-    DNS listens on 5353); two L7 kinds in one port rule; `serverNames` with L7 rules
+    DNS rules on ingress or with no `ports` (any port is accepted on
+    egress: OpenShift DNS listens on 5353); L7 rules in a host policy; two L7 kinds in one port rule; `serverNames` with L7 rules
     but no `terminatingTLS`; more than 40 ports; L7 (other than DNS) on non-TCP; `except` outside its
     `cidr`; `matchName` with `matchPattern` in one FQDN selector.
 
@@ -260,11 +260,12 @@ def cilium_policy_invalid(repo: Repo) -> Iterator[Violation]:
             for direction, kinds in L3_KINDS.items():
                 for i, dr in enumerate(_list(r.get(direction))):
                     if isinstance(dr, dict):
-                        yield from _cilium_dir_rule(o, path + (direction, i), direction, dr, kinds)
+                        yield from _cilium_dir_rule(o, path + (direction, i), direction, dr, kinds,
+                                                    host=has_node and not has_ep)
 
 
 def _cilium_dir_rule(o: Obj, path: tuple[Any, ...], direction: str, dr: dict[str, Any],
-                     kinds: tuple[str, ...]) -> Iterator[Violation]:
+                     kinds: tuple[str, ...], host: bool = False) -> Iterator[Violation]:
     present = [k for k in kinds if dr.get(k) is not None]
     if len(present) > 1:
         yield o.violation(path + (present[1],), f"combining {present[0]} and {present[1]} in one rule is "
@@ -288,10 +289,11 @@ def _cilium_dir_rule(o: Obj, path: tuple[Any, ...], direction: str, dr: dict[str
                               "use one per list item")
     for j, pr in enumerate(_list(dr.get("toPorts"))):
         if isinstance(pr, dict):
-            yield from _cilium_port_rule(o, path + ("toPorts", j), direction, pr)
+            yield from _cilium_port_rule(o, path + ("toPorts", j), direction, pr, host)
 
 
-def _cilium_port_rule(o: Obj, path: tuple[Any, ...], direction: str, pr: dict[str, Any]) -> Iterator[Violation]:
+def _cilium_port_rule(o: Obj, path: tuple[Any, ...], direction: str, pr: dict[str, Any],
+                      host: bool = False) -> Iterator[Violation]:
     ports = _list(pr.get("ports"))
     if len(ports) > CILIUM_MAX_PORTS:
         yield o.violation(path + ("ports",), f"{len(ports)} ports in one port rule; Cilium allows at most "
@@ -306,6 +308,12 @@ def _cilium_port_rule(o: Obj, path: tuple[Any, ...], direction: str, pr: dict[st
     if "dns" in l7 and direction.startswith("ingress"):
         yield o.violation(path + ("rules", "dns"), "DNS rules are only allowed on egress; move them to an "
                           "egress rule to port 53")
+    elif "dns" in l7 and not ports:
+        yield o.violation(path + ("rules", "dns"), "DNS rules need the port in `ports`; add "
+                          '`ports: [{port: "53", protocol: ANY}]`')
+    if l7 and host:
+        yield o.violation(path + ("rules", l7[0]), "host policies (nodeSelector) do not support L7 rules; "
+                          "remove the L7 rules or use an endpointSelector")
     if l7 and pr.get("serverNames") is not None and pr.get("terminatingTLS") is None:
         yield o.violation(path + ("serverNames",), "serverNames with L7 rules needs terminatingTLS; add it or "
                           "drop the L7 rules")

@@ -127,7 +127,7 @@ def test_602_valid_policy_and_port_limit():
     kind: CiliumClusterwideNetworkPolicy
     metadata: {name: c}
     spec:
-      nodeSelector: {}
+      endpointSelector: {}
       egress:
         - toEndpoints: [{}]
           toPorts:
@@ -348,3 +348,21 @@ def test_corpus_is_clean_of_false_positives(shared):
     res = lint([str(shared / "corpus")], Settings(), cwd=str(shared))
     ours = [f for f in res.findings if f.rule_id.startswith("EKSA60")]
     assert ours == [], [(f.rule_id, f.location.path, f.message) for f in ours]
+
+
+def test_602_dns_without_ports_and_l7_in_host_policy():
+    text = """
+    apiVersion: cilium.io/v2
+    kind: CiliumClusterwideNetworkPolicy
+    metadata: {name: h}
+    spec:
+      nodeSelector: {}
+      egress:
+        - toPorts:
+            - rules: {dns: [{matchPattern: "*"}]}
+    """
+    assert where(findings({"h.yaml": text}), "EKSA602") == [
+        ("EKSA602", "h.yaml", 8, 19), ("EKSA602", "h.yaml", 8, 19)]  # no ports; L7 in a host policy
+    endpoint = text.replace("nodeSelector", "endpointSelector").replace(
+        "- rules:", '- ports: [{port: "53", protocol: ANY}]\n          rules:')
+    assert where(findings({"h.yaml": endpoint}), "EKSA602") == []
