@@ -29,7 +29,30 @@ def load_schema(name: str) -> dict[str, Any]:
     from importlib.resources import files
 
     text = files("eksa_lint.schemas").joinpath(f"{name}.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    schema = json.loads(text)
+    if name not in _NO_NULLS:
+        _allow_null(schema)
+    return schema
+
+
+# Kubernetes objects are decoded by Go (EKS-A's strict decoder, the API server): a JSON null in a field is its
+# zero value (CRDs: pruned before validation), never a type error; so kind schemas accept null wherever they
+# name a type. The config file and the CNI config are read by us and by the CNI plugins, which differ.
+_NO_NULLS = ("config", "cni-config")
+
+
+def _allow_null(node: Any) -> None:
+    if isinstance(node, dict):
+        t = node.get("type")
+        if isinstance(t, str):
+            node["type"] = [t, "null"]
+        elif isinstance(t, list) and "null" not in t:
+            t.append("null")
+        for v in node.values():
+            _allow_null(v)
+    elif isinstance(node, list):
+        for v in node:
+            _allow_null(v)
 
 
 _VALIDATORS: dict[Any, Any] = {}
@@ -255,7 +278,8 @@ def crd_to_jsonschema(node: Any, strict: bool = True, top: bool = True) -> Any:
             out[key] = value
     if node.get("x-kubernetes-int-or-string"):
         out["type"] = ["integer", "string"]
-    if node.get("nullable") and isinstance(out.get("type"), str):
+    if isinstance(out.get("type"), str):
+        # nullable fields keep null; the API server prunes a null in any other field before validating it
         out["type"] = [out["type"], "null"]
     if top:
         props = out.setdefault("properties", {})
