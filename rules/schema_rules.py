@@ -172,7 +172,8 @@ def nad_schema(repo: Repo) -> Iterator[Violation]:
 def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Parses `spec.config` as JSON and checks it: `cniVersion` (0.1.0 to 1.1.0), `type` (or a non-empty `plugins`
+    Parses `spec.config` as JSON and checks it: `cniVersion` (0.1.0 to 1.1.0 when set; plugins treat a missing
+    one as 0.1.0), `type` (or a non-empty `plugins`
     list for a conflist), and the fields of the ipvlan, macvlan, bridge, host-device, vlan and sriov plugins and
     of the host-local, static, whereabouts and dhcp IPAM plugins. Other plugin types get the generic checks.
 

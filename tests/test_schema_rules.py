@@ -214,3 +214,11 @@ def test_crd_converter() -> None:
 def test_rules_are_registered() -> None:
     ids = {r.id for r in all_rules()}
     assert {"EKSA101", "EKSA102", "EKSA103", "EKSA104", "EKSA105", "EKSA106"} <= ids
+
+
+def test_eksa105_missing_cni_version_is_accepted() -> None:
+    # libcni's version decoder treats an absent cniVersion as 0.1.0 (multus-cni examples omit it)
+    ok = NAD.format(config="'{\"type\": \"sriov\", \"vlan\": 5}'")
+    assert where(findings({"nad.yaml": ok}), "EKSA105") == []
+    bad = NAD.format(config="'{\"type\": \"sriov\", \"vlan\": 5000}'")
+    assert where(findings({"nad.yaml": bad}), "EKSA105") == [("EKSA105", "nad.yaml", 6, 38)]
