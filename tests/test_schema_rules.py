@@ -222,3 +222,34 @@ def test_eksa105_missing_cni_version_is_accepted() -> None:
     assert where(findings({"nad.yaml": ok}), "EKSA105") == []
     bad = NAD.format(config="'{\"type\": \"sriov\", \"vlan\": 5000}'")
     assert where(findings({"nad.yaml": bad}), "EKSA105") == [("EKSA105", "nad.yaml", 6, 38)]
+
+
+HEADERS = {
+    "EKSA101": "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata: {name: mgmt}\n",
+    "EKSA102": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\n",
+    "EKSA103": "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p}\n",
+    "EKSA104": "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: n}\n",
+    "EKSA105": "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: n}\n",
+    "EKSA106": "",
+}
+
+
+def _doc_examples(rule_id: str) -> tuple[str, str]:
+    import re
+
+    from eksa_lint.registry import get_rule
+
+    doc = get_rule(rule_id).explanation
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    return blocks[0], blocks[1]
+
+
+@pytest.mark.parametrize("rule_id", sorted(HEADERS))
+def test_doc_examples(rule_id: str, tmp_path: Path) -> None:
+    from textwrap import dedent
+
+    (tmp_path / "crd.yaml").write_text(CRD, encoding="utf-8")
+    bad, good = (HEADERS[rule_id] + dedent(b) for b in _doc_examples(rule_id))
+    crds = (str(tmp_path / "crd.yaml"),)
+    assert where(findings({"x.yaml": bad}, crds=crds), rule_id), bad
+    assert where(findings({"x.yaml": good}, crds=crds), rule_id) == [], good
