@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from eksa_lint.model import Obj, Repo, Violation
+from eksa_lint.model import Nad, Obj, Repo, Violation
 from eksa_lint.registry import ERROR, rule
 from eksa_lint.schema import CrdSchema, SchemaProblem, errors, errors_for, user_crd_schemas
 
@@ -29,6 +29,26 @@ def _check(repo: Repo, objs: Iterable[Obj], schema: str) -> Iterator[Violation]:
     for obj in objs:
         if _user_crd(repo, obj) is None:  # a user CRD replaces the built-in schema (EKSA106)
             yield from _report(obj, errors(schema, obj.data))
+
+
+def _json_error_position(nad: Nad, exc: json.JSONDecodeError) -> tuple[int, int] | None:
+    """File line/column of a JSON syntax error inside a `|` block or a one-line quoted/plain `spec.config`."""
+    from eksa_lint.load.locate import locate
+
+    f = nad.obj.file
+    span = locate(f, nad.obj.doc.node, tuple(nad.obj.base) + nad.CONFIG_PATH, "value")
+    if not span.exact:
+        return None
+    line, col = f.lines.position(span.start)
+    head = f.line_text(line)[col - 1:]
+    if head.startswith("|"):
+        first = f.line_text(line + 1)
+        indent = len(first) - len(first.lstrip(" "))
+        return line + exc.lineno, indent + exc.colno
+    raw = f.text[span.start:span.end]
+    if "\n" in raw or "''" in raw or "\\" in raw or head[:1] == '"':
+        return None  # folded, escaped or double-quoted: offsets do not map one to one
+    return line, col + (1 if head[:1] == "'" else 0) + exc.pos
 
 
 @rule(id="EKSA101", name="cluster-schema", severity=ERROR, tags=("schema", "eksa"),
@@ -208,9 +228,12 @@ def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
         except ValueError as exc:
             msg = getattr(exc, "msg", str(exc))
             pos = f" at line {exc.lineno} column {exc.colno} of the JSON" if hasattr(exc, "lineno") else ""
-            yield nad.obj.violation(
-                nad.CONFIG_PATH, f"spec.config is not valid JSON: {msg}{pos}; fix the JSON string", at="value"
-            )
+            text_msg = f"spec.config is not valid JSON: {msg}{pos}; fix the JSON string"
+            at = _json_error_position(nad, exc) if isinstance(exc, json.JSONDecodeError) else None
+            if at is not None:
+                yield repo.text_violation(nad.obj.file, at[0], at[1], text_msg)
+            else:
+                yield nad.obj.violation(nad.CONFIG_PATH, text_msg, at="value")
             continue
         if not isinstance(data, dict):
             yield nad.obj.violation(

@@ -146,7 +146,7 @@ def test_eksa105_error_inside_block_scalar() -> None:
 
 def test_eksa105_invalid_json_and_unknown_plugin_type() -> None:
     found = findings({"nad.yaml": NAD.format(config="'{\"cniVersion\": \"0.3.1\", \"type\": \"macvlan\",}'")})
-    assert where(found, "EKSA105") == [("EKSA105", "nad.yaml", 6, 11)]
+    assert where(found, "EKSA105") == [("EKSA105", "nad.yaml", 6, 54)]  # at the stray comma's successor
     assert "not valid JSON" in found[0].message
     ok = NAD.format(config="'{\"cniVersion\": \"0.3.1\", \"type\": \"calico\", \"anything\": 1}'")
     assert where(findings({"nad.yaml": ok}), "EKSA105") == []
@@ -253,3 +253,10 @@ def test_doc_examples(rule_id: str, tmp_path: Path) -> None:
     crds = (str(tmp_path / "crd.yaml"),)
     assert where(findings({"x.yaml": bad}, crds=crds), rule_id), bad
     assert where(findings({"x.yaml": good}, crds=crds), rule_id) == [], good
+
+
+def test_eksa105_json_syntax_error_inside_block_points_at_the_error() -> None:
+    text = NAD.format(config='|\n    {"cniVersion": "0.3.1",\n     "type": "macvlan", "master": "eth1",,\n    }')
+    found = findings({"nad.yaml": text})
+    assert where(found, "EKSA105") == [("EKSA105", "nad.yaml", 8, 42)]
+    assert "at line 2 column 38 of the JSON" in found[0].message
