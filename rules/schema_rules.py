@@ -12,6 +12,16 @@ from eksa_lint.model import Nad, Obj, Repo, Violation
 from eksa_lint.registry import ERROR, rule
 from eksa_lint.schema import CrdSchema, SchemaProblem, errors, errors_for, user_crd_schemas
 
+EKSA_GROUP = "anywhere.eks.amazonaws.com"
+# Datacenter and machine configs modelled so far (kind -> schemas/<name>.json)
+EKSA_CONFIG_SCHEMAS = {
+    "TinkerbellDatacenterConfig": "tinkerbelldatacenterconfig",
+    "TinkerbellMachineConfig": "tinkerbellmachineconfig",
+    "VSphereDatacenterConfig": "vspheredatacenterconfig",
+    "VSphereMachineConfig": "vspheremachineconfig",
+    "DockerDatacenterConfig": "dockerdatacenterconfig",
+}
+
 
 def _user_crd(repo: Repo, obj: Obj) -> CrdSchema | None:
     crds = tuple(getattr(repo.settings, "crds", ()) or ())
@@ -56,7 +66,8 @@ def _json_error_position(nad: Nad, exc: json.JSONDecodeError) -> tuple[int, int]
 def cluster_schema(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Checks each EKS Anywhere `Cluster` (anywhere.eks.amazonaws.com/v1alpha1) against the fields EKS-A accepts:
+    Checks each EKS Anywhere `Cluster` (anywhere.eks.amazonaws.com/v1alpha1), and the Tinkerbell, vSphere and
+    Docker datacenter and machine configs, against the fields EKS-A accepts:
     unknown fields (with the closest known name), wrong types and values outside an enum. An unquoted
     `kubernetesVersion: 1.30` is accepted: EKS-A normalises it.
 
@@ -85,9 +96,12 @@ def cluster_schema(repo: Repo) -> Iterator[Violation]:
     ## Source
     The Cluster type: https://github.com/aws/eks-anywhere/blob/main/pkg/api/v1alpha1/cluster_types.go and its
     CRD https://github.com/aws/eks-anywhere/blob/main/config/crd/bases/anywhere.eks.amazonaws.com_clusters.yaml
-    (CiliumConfig: policyEnforcementMode default/always/never, routingMode default/direct, skipUpgrade).
+    (CiliumConfig: policyEnforcementMode default/always/never, routingMode default/direct, skipUpgrade), and
+    tinkerbell/vsphere/docker datacenter and machine config types in the same folder.
     """
     yield from _check(repo, (c.obj for c in repo.clusters), "cluster")
+    for kind, schema in EKSA_CONFIG_SCHEMAS.items():
+        yield from _check(repo, repo.of_kind(kind, group=EKSA_GROUP), schema)
 
 
 @rule(id="EKSA102", name="networkpolicy-schema", severity=ERROR, tags=("schema", "policy"),

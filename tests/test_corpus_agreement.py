@@ -20,12 +20,18 @@ CRDS = (
     "crds/noironetworks__cilium-net@v1.17.0-rc.1/pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml",
     "crds/noironetworks__cilium-net@v1.17.0-rc.1/pkg/k8s/apis/cilium.io/client/crds/v2/ciliumclusterwidenetworkpolicies.yaml",
     "crds/k8snetworkplumbingwg__network-attachment-definition-client/artifacts/networks-crd.yaml",
+    *(f"crds/aws__eks-anywhere/config/crd/bases/anywhere.eks.amazonaws.com_{k}.yaml" for k in (
+        "tinkerbelldatacenterconfigs", "tinkerbellmachineconfigs", "vspheredatacenterconfigs",
+        "vspheremachineconfigs", "dockerdatacenterconfigs")),
 )
 OURS = {
     ("anywhere.eks.amazonaws.com", "Cluster"): "cluster",
     ("cilium.io", "CiliumNetworkPolicy"): "ciliumnetworkpolicy",
     ("cilium.io", "CiliumClusterwideNetworkPolicy"): "ciliumnetworkpolicy",
     ("k8s.cni.cncf.io", "NetworkAttachmentDefinition"): "nad",
+    **{("anywhere.eks.amazonaws.com", k): k.lower() for k in (
+        "TinkerbellDatacenterConfig", "TinkerbellMachineConfig", "VSphereDatacenterConfig", "VSphereMachineConfig",
+        "DockerDatacenterConfig")},
 }
 # Principled differences, by reason (not by file):
 # - EKS-A normalises an unquoted `kubernetesVersion: 1.30` (a YAML float) to the string "1.30" before decoding

@@ -260,3 +260,27 @@ def test_eksa105_json_syntax_error_inside_block_points_at_the_error() -> None:
     found = findings({"nad.yaml": text})
     assert where(found, "EKSA105") == [("EKSA105", "nad.yaml", 8, 42)]
     assert "at line 2 column 38 of the JSON" in found[0].message
+
+
+def test_eksa101_machine_config_enum_and_required() -> None:
+    text = """
+    apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+    kind: VSphereMachineConfig
+    metadata: {name: cp}
+    spec:
+      cloneMode: fastClone
+      datastore: ds
+      folder: f
+      memoryMiB: 8192
+      numCPUs: 2
+      osFamily: bottlerocket
+      resourcePool: rp
+    """
+    found = findings({"m.yaml": text})
+    assert where(found, "EKSA101") == [("EKSA101", "m.yaml", 5, 14)]
+    assert where(findings({"m.yaml": text.replace("fastClone", "linkedClone")}), "EKSA101") == []
+    tdc = "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: TinkerbellDatacenterConfig\nmetadata: {name: t}\n"
+    found = findings({"t.yaml": tdc + "spec:\n  tinkerbelIP: 10.0.0.5\n"})
+    msgs = [f.message for f in found if f.rule_id == "EKSA101"]
+    assert 'unknown field "tinkerbelIP" in spec; did you mean "tinkerbellIP"?' in msgs
+    assert 'missing required field "tinkerbellIP" in spec' in msgs
