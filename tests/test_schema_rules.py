@@ -284,3 +284,17 @@ def test_eksa101_machine_config_enum_and_required() -> None:
     msgs = [f.message for f in found if f.rule_id == "EKSA101"]
     assert 'unknown field "tinkerbelIP" in spec; did you mean "tinkerbellIP"?' in msgs
     assert 'missing required field "tinkerbellIP" in spec' in msgs
+
+
+def test_eksa106_user_crd_replaces_builtin_schema(tmp_path: Path) -> None:
+    crd = (CRD.replace("group: example.com", "group: networking.k8s.io")
+           .replace("{kind: Widget, plural: widgets}", "{kind: NetworkPolicy, plural: networkpolicies}")
+           .replace("size: {type: integer}", "podSelector: {type: object}\n                ingress: {type: array}\n                policyTypes: {type: array}"))
+    (tmp_path / "np-crd.yaml").write_text(crd, encoding="utf-8")
+    crds = (str(tmp_path / "np-crd.yaml"),)
+    ok = NP.format(pt="Ingress", ing="extra").replace("    - ports:\n        - {protocol: TCP, port: 80}", "    a: 1")
+    found = findings({"np.yaml": ok}, crds=crds)
+    assert where(found, "EKSA102") == [] and where(found, "EKSA106") == []
+    found = findings({"np.yaml": NP.format(pt="Ingress", ing="ingres")}, crds=crds)
+    assert where(found, "EKSA102") == []
+    assert where(found, "EKSA106") == [("EKSA106", "np.yaml", 8, 3)]
