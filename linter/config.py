@@ -181,7 +181,7 @@ def settings_from_dict(data: dict[str, Any], path: str | None = None) -> Setting
         s.hardware = tuple(str(x) for x in data["hardware"])
     if "severity" in data:
         s.severity = {
-            str(k).upper(): (None if str(v).lower() == "off" else Severity.parse(str(v)))
+            str(k).upper(): (None if v is False or str(v).lower() == "off" else Severity.parse(str(v)))
             for k, v in data["severity"].items()
         }
     if "per-file-ignores" in data:
