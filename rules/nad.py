@@ -226,6 +226,16 @@ def network_attachment_missing(repo: Repo) -> Iterator[Violation]:
                                       f"NetworkAttachmentDefinition in the repo; add it or fix the name", at="value")
 
 
+def _resolve(repo: Repo, w: Workload, name: str, ns: str) -> Any:
+    """The NAD a workload names: one in the same file, else the same folder, else any in the repo."""
+    cands = [n for n in repo.nads if n.name == name and n.namespace == ns]
+    for same in (lambda n: n.obj.path == w.obj.path, lambda n: n.obj.folder == w.obj.folder, lambda n: True):
+        hit = [n for n in cands if same(n)]
+        if hit:
+            return hit[0]
+    return None
+
+
 def _nad_nets(nad: Any) -> list[Any]:
     nets = []
     for p in nad.plugins:
@@ -285,7 +295,7 @@ def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
                                           f'"{seen[key].obj.name}"; give each workload its own address',
                                           at="value")
                 seen.setdefault(key, w)
-            nad = repo.nad(sel.name, sel.namespace or w.namespace)
+            nad = _resolve(repo, w, sel.name, sel.namespace or w.namespace)
             if nad is None:
                 continue
             caps = (nad.config or {}).get("capabilities")
