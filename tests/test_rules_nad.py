@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from textwrap import dedent
+
+from eksa_lint.model import HostFacts
+
+from tests.conftest import findings, where
+
+CLUSTER = dedent("""\
+    apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+    kind: Cluster
+    metadata: {name: c1}
+    spec:
+      datacenterRef: {kind: TinkerbellDatacenterConfig, name: c1}
+      clusterNetwork:
+        cniConfig:
+          cilium: {}
+      workerNodeGroupConfigurations:
+      - {count: 2, name: md-0}
+    """)
+
+
+def nad(config: str, name: str = "net1") -> str:
+    return dedent(f"""\
+        apiVersion: k8s.cni.cncf.io/v1
+        kind: NetworkAttachmentDefinition
+        metadata: {{name: {name}}}
+        spec:
+          config: '{config}'
+        """)
+
+
+def pod(ann: str, kind: str = "Pod") -> str:
+    return dedent(f"""\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: p
+          annotations:
+            k8s.v1.cni.cncf.io/networks: '{ann}'
+        spec: {{containers: [{{name: c, image: x}}]}}
+        """)
+
+
+def test_401_flags_vsphere_and_not_tinkerbell() -> None:
+    vs = CLUSTER.replace("TinkerbellDatacenterConfig", "VSphereDatacenterConfig")
+    cfg = '{"type": "macvlan", "master": "eth1"}'
+    found = findings({"c.yaml": vs, "n.yaml": nad(cfg), "p.yaml": pod("net1")})
+    assert where(found, "EKSA401") == [("EKSA401", "n.yaml", 2, 1), ("EKSA401", "p.yaml", 6, 5)]
+    assert where(findings({"c.yaml": CLUSTER, "n.yaml": nad(cfg)}), "EKSA401") == []
+
+
+def test_402_unknown_master_only_with_interfaces() -> None:
+    files = {"n.yaml": nad('{"type": "macvlan", "master": "eth9"}')}
+    found = findings(files, hosts=HostFacts(("eth0", "eth1")))
+    assert where(found, "EKSA402") == [("EKSA402", "n.yaml", 5, 32)]
+    assert where(findings(files), "EKSA402") == []
+    ok = {"n.yaml": nad('{"type": "macvlan", "master": "eth1"}')}
+    assert where(findings(ok, hosts=HostFacts(("eth0", "eth1"))), "EKSA402") == []
+
+
+def test_403_implicit_master() -> None:
+    assert where(findings({"n.yaml": nad('{"type": "ipvlan"}')}), "EKSA403") == [("EKSA403", "n.yaml", 5, 13)]
+    assert where(findings({"n.yaml": nad('{"type": "bridge"}')}), "EKSA403") == []
+    assert where(findings({"n.yaml": nad('{"type": "ipvlan", "master": "eth1"}')}), "EKSA403") == []
+
+
+def test_404_primary_in_block_and_quoted_multiline() -> None:
+    block = dedent("""\
+        apiVersion: k8s.cni.cncf.io/v1
+        kind: NetworkAttachmentDefinition
+        metadata: {name: net1}
+        spec:
+          config: |
+            {
+              "cniVersion": "0.3.1",
+              "type": "macvlan",
+              "master": "eth0"
+            }
+        """)
+    quoted = dedent("""\
+        apiVersion: k8s.cni.cncf.io/v1
+        kind: NetworkAttachmentDefinition
+        metadata: {name: net1}
+        spec:
+          config: '{
+              "cniVersion": "0.3.1",
+              "plugins": [{
+                "type": "macvlan",
+                "master": "eth0"
+              }]
+            }'
+        """)
+    found = findings({"b.yaml": block, "q.yaml": quoted})
+    assert sorted(where(found, "EKSA404")) == [("EKSA404", "b.yaml", 9, 7), ("EKSA404", "q.yaml", 9, 9)]
+    msgs = [f.message for f in found if f.rule_id == "EKSA404"]
+    assert 'such as "eth1"' in msgs[0]
+    ok = findings({"b.yaml": block.replace("eth0", "eth1")})
+    assert where(ok, "EKSA404") == []
+    custom = findings({"b.yaml": block.replace("eth0", "eno1")}, hosts=HostFacts(("eno1", "eno2"), "eno1"))
+    assert where(custom, "EKSA404") == [("EKSA404", "b.yaml", 9, 7)]
+    assert 'such as "eno2"' in next(f.message for f in custom if f.rule_id == "EKSA404")
+
+
+def test_405_invalid_annotation() -> None:
+    assert where(findings({"p.yaml": pod("a/b/c")}), "EKSA405") == [("EKSA405", "p.yaml", 6, 34)]
+    assert where(findings({"p.yaml": pod("b/c@net1")}), "EKSA405") == []
+
+
+def test_406_missing_nad() -> None:
+    n = nad('{"type": "macvlan", "master": "eth1"}')
+    assert where(findings({"n.yaml": n, "p.yaml": pod("other")}), "EKSA406") == [("EKSA406", "p.yaml", 6, 34)]
+    assert where(findings({"n.yaml": n, "p.yaml": pod("net1")}), "EKSA406") == []
+    assert where(findings({"n.yaml": n, "p.yaml": pod("ns2/net1")}), "EKSA406") == [("EKSA406", "p.yaml", 6, 34)]
+
+
+def test_407_requested_ip() -> None:
+    static = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}')
+    dhcp = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "dhcp"}}')
+    ann = '[{"name": "net1", "ips": ["10.1.1.5/24"]}]'
+    assert where(findings({"n.yaml": dhcp, "p.yaml": pod(ann)}), "EKSA407") == [("EKSA407", "p.yaml", 6, 34)]
+    assert where(findings({"n.yaml": static, "p.yaml": pod(ann)}), "EKSA407") == []
+    caps_hl = nad('{"type": "macvlan", "master": "eth1", "capabilities": {"ips": true}, '
+                  '"ipam": {"type": "host-local", "subnet": "10.2.0.0/24"}}')
+    out = findings({"n.yaml": caps_hl, "p.yaml": pod(ann)})
+    assert where(out, "EKSA407") == [("EKSA407", "p.yaml", 6, 34)]
+    assert "outside" in next(f.message for f in out if f.rule_id == "EKSA407")
+    two = findings({"n.yaml": static, "p.yaml": pod(ann), "q.yaml": pod(ann).replace("name: p", "name: q")})
+    assert len(where(two, "EKSA407")) == 1
+
+
+def test_407_replicas() -> None:
+    static = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}')
+    dep = dedent("""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: d}
+        spec:
+          replicas: 3
+          selector: {matchLabels: {a: b}}
+          template:
+            metadata:
+              labels: {a: b}
+              annotations:
+                k8s.v1.cni.cncf.io/networks: '[{"name": "net1", "ips": ["10.1.1.5/24"]}]'
+            spec: {containers: [{name: c, image: x}]}
+        """)
+    assert where(findings({"n.yaml": static, "d.yaml": dep}), "EKSA407") == [("EKSA407", "d.yaml", 11, 38)]
+    assert where(findings({"n.yaml": static, "d.yaml": dep.replace("replicas: 3", "replicas: 1")}),
+                 "EKSA407") == []
+
+
+def test_408_cni_exclusive() -> None:
+    n = nad('{"type": "macvlan", "master": "eth1"}')
+    assert where(findings({"c.yaml": CLUSTER, "n.yaml": n}), "EKSA408") == [("EKSA408", "c.yaml", 8, 7)]
+    off = CLUSTER.replace("cilium: {}", "cilium: {cniExclusive: false}")
+    assert where(findings({"c.yaml": off, "n.yaml": n}), "EKSA408") == []
+    helm = CLUSTER.replace("cilium: {}", "cilium: {helmValues: {cni: {exclusive: false}}}")
+    assert where(findings({"c.yaml": helm, "n.yaml": n}), "EKSA408") == []
+    assert where(findings({"c.yaml": CLUSTER}), "EKSA408") == []
+
+
+def test_409_host_local() -> None:
+    n = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "host-local", "subnet": "10.2.0.0/24"}}')
+    assert where(findings({"c.yaml": CLUSTER, "n.yaml": n}), "EKSA409") == [("EKSA409", "n.yaml", 5, 59)]
+    one = CLUSTER.replace("count: 2", "count: 1")
+    assert where(findings({"c.yaml": one, "n.yaml": n}), "EKSA409") == []
+    assert where(findings({"n.yaml": n}), "EKSA409") == []
+
+
+def test_bad_types_never_raise() -> None:
+    weird = dedent("""\
+        apiVersion: k8s.cni.cncf.io/v1
+        kind: NetworkAttachmentDefinition
+        metadata: {name: net1}
+        spec:
+          config: '{"plugins": [1, "x", null, {"type": 5, "ipam": "no", "master": [1]}]}'
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: p
+          annotations: {k8s.v1.cni.cncf.io/networks: [1, 2]}
+        spec: {}
+        """)
+    found = findings({"c.yaml": CLUSTER, "w.yaml": weird})
+    assert not [f for f in found if f.rule_id == "EKSA009"]
