@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
 from textwrap import dedent
 
+import pytest
+import yaml
 from eksa_lint.model import HostFacts
 
 from tests.conftest import findings, where
@@ -185,3 +188,32 @@ def test_bad_types_never_raise() -> None:
         """)
     found = findings({"c.yaml": CLUSTER, "w.yaml": weird})
     assert not [f for f in found if f.rule_id == "EKSA009"]
+
+
+def _examples(rule_id: str) -> tuple[str, str]:
+    """The bad and good YAML of a rule's docs, as `key: value` lines."""
+    from eksa_lint.registry import all_rules
+
+    doc = next(r for r in all_rules() if r.id == rule_id).explanation
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    return blocks[0].strip(), blocks[1].strip()
+
+
+@pytest.mark.parametrize("rule_id", ["EKSA402", "EKSA403", "EKSA404", "EKSA409"])
+def test_nad_doc_examples(rule_id: str) -> None:
+    bad, good = (yaml.safe_load(b)["config"] for b in _examples(rule_id))
+    hosts = HostFacts(("eth0", "eth1"))
+    files = {"c.yaml": CLUSTER}
+    assert rule_id in {f.rule_id for f in findings({**files, "n.yaml": nad(bad)}, hosts=hosts)}
+    assert rule_id not in {f.rule_id for f in findings({**files, "n.yaml": nad(good)}, hosts=hosts)}
+
+
+@pytest.mark.parametrize("rule_id", ["EKSA405", "EKSA406", "EKSA407"])
+def test_annotation_doc_examples(rule_id: str) -> None:
+    bad, good = (yaml.safe_load(b)["k8s.v1.cni.cncf.io/networks"] for b in _examples(rule_id))
+    nads = {"s.yaml": nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}', "static-net"),
+            "d.yaml": nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "dhcp"}}', "dhcp-net"),
+            "m.yaml": nad('{"type": "macvlan", "master": "eth1"}', "macvlan-conf"),
+            "ns.yaml": nad('{"type": "macvlan", "master": "eth1"}', "c").replace("{name: c}", "{name: c, namespace: b}")}
+    assert rule_id in {f.rule_id for f in findings({**nads, "p.yaml": pod(bad)})}
+    assert rule_id not in {f.rule_id for f in findings({**nads, "p.yaml": pod(good)})}
