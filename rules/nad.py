@@ -50,8 +50,8 @@ def multus_provider_unsupported(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    EKS-A docs, "Multus CNI plugin configuration" (Bare Metal only):
-    https://github.com/aws/eks-anywhere-docs
+    EKS-A docs, "Multus CNI plugin configuration": Multus support is only available with the Bare Metal
+    provider (vSphere and CloudStack machines have no multi-network support).
     """
     for nad in repo.nads:
         c = repo.cluster_for(nad.obj)
@@ -198,7 +198,9 @@ def network_annotation_invalid(repo: Repo) -> Iterator[Violation]:
 def network_attachment_missing(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Flags a network in the annotation with no NetworkAttachmentDefinition in the repo.
+    Flags a network in the annotation with no NetworkAttachmentDefinition in the repo (namespace: the
+    annotation's, else the workload's, else `default`). Silent when the repo holds no NAD at all (they are
+    then managed elsewhere).
 
     ## Why is this bad?
     Multus cannot find the NAD and the pod stays in ContainerCreating.
