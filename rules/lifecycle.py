@@ -1,0 +1,141 @@
+"""Cilium lifecycle and cluster config (EKSA202-204): skipUpgrade and reconciliation pitfalls.
+
+Only part of EKSA201-212 is implemented; see the project report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from eksa_lint.model import Repo, Violation
+from eksa_lint.registry import ERROR, WARNING, rule
+
+# EKS-A version in which each cniConfig.cilium field appeared (cluster_types.go CiliumConfig).
+CILIUM_FIELD_SINCE: dict[str, tuple[int, ...]] = {
+    "skipUpgrade": (0, 15, 0),
+    "egressMasqueradeInterfaces": (0, 17, 0),
+    "routingMode": (0, 19, 0),
+    "ipv4NativeRoutingCIDR": (0, 19, 0),
+    "ipv6NativeRoutingCIDR": (0, 19, 0),
+    "cniExclusive": (0, 23, 1),
+    "helmValues": (0, 24, 0),
+}
+CILIUM_PATH = ("spec", "clusterNetwork", "cniConfig", "cilium")
+
+
+def _vtext(v: tuple[int, ...]) -> str:
+    return "v" + ".".join(str(p) for p in v)
+
+
+@rule(id="EKSA202", name="skip-upgrade-unavailable", severity=ERROR, tags=("cilium", "lifecycle"),
+      summary="cniConfig.cilium.skipUpgrade set on a cluster whose eksaVersion predates v0.15.0.")
+def skip_upgrade_unavailable(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Flags `cniConfig.cilium.skipUpgrade` when the cluster's `spec.eksaVersion` is older than v0.15.0.
+
+    ## Why is this bad?
+    The field first shipped in EKS-A v0.15.0; older versions reject or ignore it and upgrade Cilium anyway.
+
+    ## Example
+    ```yaml
+    spec:
+      eksaVersion: v0.14.6
+      clusterNetwork: {cniConfig: {cilium: {skipUpgrade: true}}}
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      eksaVersion: v0.15.0
+      clusterNetwork: {cniConfig: {cilium: {skipUpgrade: true}}}
+    ```
+
+    ## Source
+    aws/eks-anywhere `pkg/api/v1alpha1/cluster_types.go` (CiliumConfig.SkipUpgrade); EKS-A docs
+    "Use a custom CNI" (available from v0.15).
+    """
+    since = CILIUM_FIELD_SINCE["skipUpgrade"]
+    for c in repo.clusters:
+        cilium = c.obj.get(*CILIUM_PATH)
+        v = c.eksa_version
+        if isinstance(cilium, dict) and "skipUpgrade" in cilium and v is not None and v < since:
+            yield c.obj.violation(CILIUM_PATH + ("skipUpgrade",),
+                                  f"skipUpgrade needs EKS-A {_vtext(since)} or later but eksaVersion is "
+                                  f"{_vtext(v)}; upgrade EKS-A first or remove skipUpgrade")
+
+
+@rule(id="EKSA203", name="skip-upgrade-with-cilium-options", severity=ERROR, tags=("cilium", "lifecycle"),
+      summary="skipUpgrade: true together with policyEnforcementMode, which EKS-A rejects.")
+def skip_upgrade_with_options(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Flags `policyEnforcementMode` next to `skipUpgrade: true`.
+
+    ## Why is this bad?
+    With skipUpgrade EKS-A no longer manages Cilium, so it rejects Cilium options it could not apply.
+
+    ## Example
+    ```yaml
+    cilium: {skipUpgrade: true, policyEnforcementMode: always}
+    ```
+
+    ## Use instead
+    ```yaml
+    cilium: {skipUpgrade: true}
+    ```
+
+    ## Source
+    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` validateCiliumConfig (skipUpgrade with other options).
+    """
+    for c in repo.clusters:
+        cilium = c.obj.get(*CILIUM_PATH)
+        if isinstance(cilium, dict) and cilium.get("skipUpgrade") is True and "policyEnforcementMode" in cilium:
+            yield c.obj.violation(CILIUM_PATH + ("policyEnforcementMode",),
+                                  f"policyEnforcementMode {cilium.get('policyEnforcementMode')!r} is set with "
+                                  "skipUpgrade: true; EKS-A rejects Cilium options it does not manage: remove it "
+                                  "and configure Cilium yourself")
+
+
+PAUSE_ANNOTATIONS = {
+    ("cluster.x-k8s.io", "Cluster"): ("cluster.x-k8s.io/paused", None),
+    ("anywhere.eks.amazonaws.com", "Cluster"): ("anywhere.eks.amazonaws.com/paused", "true"),
+}
+
+
+@rule(id="EKSA204", name="reconciliation-paused", severity=WARNING, tags=("lifecycle",),
+      summary="A committed pause annotation on a Cluster: reconciliation stays off.")
+def reconciliation_paused(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Flags `cluster.x-k8s.io/paused` on a Cluster API Cluster and `anywhere.eks.amazonaws.com/paused: "true"`
+    on an EKS-A Cluster.
+
+    ## Why is this bad?
+    Pausing is a step of a manual procedure; committing it means the final resume step was skipped and the
+    controllers never reconcile the cluster again.
+
+    ## Example
+    ```yaml
+    metadata:
+      annotations: {anywhere.eks.amazonaws.com/paused: "true"}
+    ```
+
+    ## Use instead
+    ```yaml
+    metadata: {name: mgmt}
+    ```
+
+    ## Source
+    EKS-A docs (custom CNI / Cilium upgrade procedures); kubernetes-sigs/cluster-api `api/v1beta1` PausedAnnotation.
+    """
+    objs = [c.obj for c in repo.clusters] + list(repo.capi_clusters)
+    for obj in objs:
+        key = (obj.group, obj.get("kind"))
+        if key not in PAUSE_ANNOTATIONS:
+            continue
+        ann, want = PAUSE_ANNOTATIONS[key]
+        anns = obj.annotations
+        if isinstance(anns, dict) and ann in anns and (want is None or str(anns[ann]).lower() == want):
+            yield obj.violation(("metadata", "annotations", ann),
+                                f"annotation {ann}={anns[ann]!r} is committed; remove it so the controllers "
+                                "resume reconciling the cluster")
