@@ -54,3 +54,16 @@ def test_eksa204_silent_when_false() -> None:
 def test_bad_types_do_not_raise() -> None:
     found = findings({"c.yaml": cluster("[1, 2]", "null", meta="{name: c1, annotations: x}")})
     assert where(found, "EKSA203") == where(found, "EKSA202") == []
+
+
+def test_eksa204_flags_capi_pause_with_any_value() -> None:
+    capi = dedent("""\
+        apiVersion: cluster.x-k8s.io/v1beta1
+        kind: Cluster
+        metadata:
+          name: c1
+          annotations:
+            cluster.x-k8s.io/paused: ""
+        """)
+    found = findings({"c.yaml": cluster("{}"), "capi.yaml": capi})
+    assert where(found, "EKSA204") == [("EKSA204", "capi.yaml", 6, 5)]
