@@ -1,0 +1,148 @@
+"""Benchmark: a synthetic repo of N manifests; times (a) read + yaml.load_all(CSafeLoader), (b) `eksa-lint check`
+(SARIF to a file), (b2) the same with --jobs 2, (c) a one-file pre-commit run vs a bare yaml parse. Best of N."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+NP = """apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: np-{i}, namespace: ns{n}}}
+spec:
+  podSelector: {{matchLabels: {{app: app{i}}}}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{{podSelector: {{matchLabels: {{app: app{j}}}}}}}]
+    ports: [{{protocol: TCP, port: 8080}}]
+"""
+CNP = """apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {{name: cnp-{i}, namespace: ns{n}}}
+spec:
+  endpointSelector: {{matchLabels: {{app: app{i}}}}}
+  egress:
+  - toEndpoints: [{{matchLabels: {{app: app{j}}}}}]
+    toPorts: [{{ports: [{{port: "53", protocol: UDP}}]}}]
+"""
+NAD = """apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata: {{name: nad-{i}, namespace: ns{n}}}
+spec:
+  config: '{{
+    "cniVersion": "0.3.1",
+    "type": "macvlan",
+    "master": "eth1",
+    "mode": "bridge",
+    "ipam": {{"type": "whereabouts", "range": "10.{a}.{b}.0/24"}}
+  }}'
+"""
+DEP = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app{i}, namespace: ns{n}}}
+spec:
+  selector: {{matchLabels: {{app: app{i}}}}}
+  template:
+    metadata:
+      labels: {{app: app{i}}}
+      annotations: {{k8s.v1.cni.cncf.io/networks: nad-{i}}}
+    spec:
+      containers: [{{name: c, image: nginx}}]
+"""
+CLUSTER = """apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: Cluster
+metadata: {{name: c{i}}}
+spec:
+  kubernetesVersion: "1.31"
+  clusterNetwork:
+    cniConfig: {{cilium: {{}}}}
+    pods: {{cidrBlocks: [192.168.0.0/16]}}
+    services: {{cidrBlocks: [10.96.0.0/12]}}
+  controlPlaneConfiguration:
+    count: 1
+    endpoint: {{host: 10.{a}.{b}.10}}
+    machineGroupRef: {{kind: TinkerbellMachineConfig, name: cp{i}}}
+  datacenterRef: {{kind: TinkerbellDatacenterConfig, name: dc{i}}}
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: TinkerbellDatacenterConfig
+metadata: {{name: dc{i}}}
+spec: {{tinkerbellIP: 10.{a}.{b}.20}}
+"""
+KINDS = [NP, CNP, NAD, DEP, NP, CNP, NAD, DEP, CLUSTER]
+
+
+def generate(root: Path, n: int) -> list[Path]:
+    files = []
+    for i in range(n):
+        t = KINDS[i % len(KINDS)]
+        p = root / f"ns{i % 50}" / f"m{i}.yaml"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(t.format(i=i, j=i + 1, n=i % 50, a=i // 256 % 256, b=i % 256))
+        files.append(p)
+    (root / "hardware.csv").write_text("hostname,mac,ip_address,netmask,gateway,nameservers,labels,disk\n"
+                                       + "".join(f"h{i},00:00:00:00:{i // 256:02x}:{i % 256:02x},10.9.{i // 256}.{i % 256},"
+                                                 f"255.255.0.0,10.9.0.1,8.8.8.8,type=cp,/dev/sda\n" for i in range(100)))
+    for cmd in (["git", "init", "-q"], ["git", "add", "."], ["git", "-c", "user.email=b@b", "-c", "user.name=b",
+                                                             "commit", "-qm", "bench"]):
+        subprocess.run(cmd, cwd=root, check=True)
+    return files
+
+
+def best(fn, runs: int) -> float:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return min(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="eksa-bench-"))
+    try:
+        files = generate(tmp, args.n)
+        exe = shutil.which("eksa-lint") or sys.executable
+
+        def parse_all() -> None:
+            for f in files:
+                list(yaml.load_all(f.read_bytes(), Loader=yaml.CSafeLoader))
+
+        def lint(*extra: str) -> None:
+            cmd = [exe, "check", ".", "--format", "sarif", "-o", str(tmp / "out.sarif"), *extra]
+            subprocess.run(cmd, cwd=tmp, check=False, capture_output=True)
+
+        one = files[0]
+        one.write_text(one.read_text() + "# changed\n")
+        rows = [("a  read + CSafeLoader load_all", best(parse_all, args.runs))]
+        rows.append(("b  eksa-lint check (1 process)", best(lambda: lint("--no-cache"), args.runs)))
+        rows.append(("b2 eksa-lint check --jobs 2", best(lambda: lint("--no-cache", "--jobs", "2"), args.runs)))
+        bare = best(lambda: subprocess.run(
+            [sys.executable, "-c", f"import yaml; yaml.load(open({str(one)!r}), Loader=yaml.CSafeLoader)"],
+            check=True), args.runs)
+        rows.append(("c0 bare python + yaml, one file", bare))
+        rows.append(("c  eksa-lint check <one file>", best(
+            lambda: subprocess.run([exe, "check", str(one.relative_to(tmp))], cwd=tmp, check=False,
+                                   capture_output=True), args.runs)))
+        a = rows[0][1]
+        print(f"{'run':40} {'seconds':>8} {'ratio':>8}")
+        for name, sec in rows:
+            base = bare if name.startswith("c ") else a
+            print(f"{name:40} {sec:8.3f} {sec / base:8.2f}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
