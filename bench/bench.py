@@ -120,7 +120,7 @@ def main() -> None:
                 list(yaml.load_all(f.read_bytes(), Loader=yaml.CSafeLoader))
 
         def lint(*extra: str) -> None:
-            cmd = [exe, "check", ".", "--format", "sarif", "-o", str(tmp / "out.sarif"), *extra]
+            cmd = [exe, "check", ".", "--format", "json", "-o", str(tmp / "out.json"), *extra]
             subprocess.run(cmd, cwd=tmp, check=False, capture_output=True)
 
         one = files[0]
