@@ -103,6 +103,8 @@ def run_check(req: CheckRequest, stdout: TextIO | None = None, stderr: TextIO | 
             raise ConfigError(str(exc)) from None
     engine = Engine(s, progress=req.progress)
     result = engine.run(req.paths, cwd, base=base_repo)
+    if req.progress is not None:
+        req.progress(-1, -1)
 
     if req.fix or req.diff:
         result, originals, fixed_total = _fix_passes(engine, result, req.unsafe_fixes, base_repo)

@@ -8,11 +8,10 @@ import sys
 from typing import Any
 
 import click
-
 from eksa_lint import __version__
 from eksa_lint.config import TARGETS, ConfigError, Settings, load_settings
 from eksa_lint.findings import Severity
-from eksa_lint.report import FORMATS, ReportOptions, get_reporter
+from eksa_lint.report import FORMATS, ReportOptions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -60,6 +59,20 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Only findings, no summary.")
 @click.option("--show-suppressed", is_flag=True, help="Also show suppressed findings (text).")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for loading (default: 1).")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
+              help="Also write a report in FORMAT to FILE (repeatable), e.g. --report sarif:eksa-lint.sarif.")
+@click.option("--statistics", is_flag=True, help="Show the number of findings per rule instead of each finding.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
+              help="Record the current findings in FILE and exit 0.")
+@click.option("--base", "base_rev", default=None, metavar="REV",
+              help="Compare clusters with this git revision for the change-aware rules (EKSA7xx).")
+@click.option("--include-docs", is_flag=True, default=None,
+              help="Also lint YAML in Markdown fences and kubectl heredocs in *.md and *.sh files.")
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -74,16 +87,32 @@ def check(
     quiet: bool,
     show_suppressed: bool,
     jobs: int | None,
+    reports: tuple[str, ...],
+    statistics: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    baseline: str | None,
+    write_baseline: str | None,
+    base_rev: str | None,
+    include_docs: bool | None,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
+    from eksa_lint.app import CheckRequest, run_check
     from eksa_lint.discover import find_root
-    from eksa_lint.engine import Engine
 
     cwd = os.getcwd()
     plist = list(paths) or ["."]
     for p in plist:
         if not os.path.exists(p):
             raise click.BadParameter(f"no such file or folder: {p}", param_hint="PATHS")
+    extra: list[tuple[str, str]] = []
+    for r in reports:
+        kind, sep, dest = r.partition(":")
+        if not sep or kind not in FORMATS or not dest:
+            raise click.BadParameter(f"{r!r}: use FORMAT:FILE with FORMAT one of {', '.join(FORMATS)}",
+                                     param_hint="--report")  # fmt: skip
+        extra.append((kind, dest))
     root, _ = find_root(plist, cwd)
     try:
         settings = load_settings(root, config_path)
@@ -91,33 +120,30 @@ def check(
         click.echo(f"eksa-lint: config error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
     _apply_cli(settings, target, fail_level, select, ignore, crd_dir, jobs)
+    if include_docs:
+        settings.docs = True
 
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     to_tty = output is None and sys.stdout.isatty()
     color = to_tty and not no_color and not os.environ.get("NO_COLOR")
     progress = _progress_bar() if sys.stderr.isatty() and not quiet else None
-    try:
-        result = Engine(settings, progress=progress).run(plist, cwd)
-    except ConfigError as exc:
-        click.echo(f"eksa-lint: config error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    if progress is not None:
-        progress(-1, -1)
     options = ReportOptions(color=color, show_source=to_tty and fmt == "text", quiet=quiet,
-                            show_suppressed=show_suppressed)  # fmt: skip
-    reporter = get_reporter(fmt)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8", newline="\n") as fh:
-                reporter(result, fh, options)
-        except OSError as exc:
-            click.echo(f"eksa-lint: cannot write {output}: {exc.strerror or exc}", err=True)
-            sys.exit(EXIT_ERROR)
-    else:
-        reporter(result, sys.stdout, options)
-        sys.stdout.flush()
-    sys.exit(result.exit_code(settings.fail_level))
+                            show_suppressed=show_suppressed, statistics=statistics)  # fmt: skip
+    req = CheckRequest(
+        paths=plist, settings=settings, fmt=fmt, output=output, reports=extra, options=options, base=base_rev,
+        fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, baseline=baseline, write_baseline=write_baseline,
+        cwd=cwd, progress=progress,
+    )  # fmt: skip
+    try:
+        code = run_check(req)
+    except ConfigError as exc:
+        if progress is not None:
+            progress(-1, -1)
+        click.echo(f"eksa-lint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    sys.stdout.flush()
+    sys.exit(code)
 
 
 def _apply_cli(

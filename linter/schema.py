@@ -21,6 +21,7 @@ class SchemaProblem:
     path: NodePath
     message: str
     at: str = "value"
+    suggestion: str | None = None  # an unambiguous rename for an unknown field
 
 
 @cache
@@ -148,12 +149,17 @@ def _convert(root: dict[str, Any], err: Any, instance: Any) -> list[SchemaProble
         out = []
         for key in err.kind.unexpected:
             msg = f'unknown field "{key}" in {where}'
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
+            close = difflib.get_close_matches(str(key), allowed, n=2, cutoff=0.75)
             if close:
                 msg += f'; did you mean "{close[0]}"?'
             elif allowed:
                 msg += f"; allowed fields: {', '.join(allowed[:12])}{', ...' if len(allowed) > 12 else ''}"
-            out.append(SchemaProblem(path + (key,), msg, "key"))
+            present = err.instance if isinstance(err.instance, dict) else {}
+            unambiguous = len(close) == 1 or (len(close) == 2 and close[0] != close[1] and
+                                              difflib.SequenceMatcher(None, str(key), close[0]).ratio() >
+                                              difflib.SequenceMatcher(None, str(key), close[1]).ratio() + 0.1)
+            rename = close[0] if close and unambiguous and close[0] not in present else None
+            out.append(SchemaProblem(path + (key,), msg, "key", rename))
         return out
     if kind == "Required":
         missing = err.kind.property

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
+from eksa_lint.findings import Fix
 from eksa_lint.model import Nad, Obj, Repo, Violation
 from eksa_lint.registry import ERROR, rule
 from eksa_lint.schema import CrdSchema, SchemaProblem, errors, errors_for, user_crd_schemas
@@ -32,7 +33,11 @@ def _user_crd(repo: Repo, obj: Obj) -> CrdSchema | None:
 
 def _report(obj: Obj, problems: Iterable[SchemaProblem], prefix: str = "") -> Iterator[Violation]:
     for p in problems:
-        yield obj.violation(p.path, prefix + p.message, at=p.at)
+        fix = None
+        if p.suggestion:
+            fix = Fix(f'rename "{p.path[-1]}" to "{p.suggestion}"', True,
+                      operation=("rename_key", p.path, p.suggestion))  # fmt: skip
+        yield obj.violation(p.path, prefix + p.message, at=p.at, fix=fix)
 
 
 def _check(repo: Repo, objs: Iterable[Obj], schema: str) -> Iterator[Violation]:
@@ -61,7 +66,7 @@ def _json_error_position(nad: Nad, exc: json.JSONDecodeError) -> tuple[int, int]
     return line, col + (1 if head[:1] == "'" else 0) + exc.pos
 
 
-@rule(id="EKSA101", name="cluster-schema", severity=ERROR, tags=("schema", "eksa"),
+@rule(id="EKSA101", fixable="safe", name="cluster-schema", severity=ERROR, tags=("schema", "eksa"),
       summary="An EKS Anywhere Cluster fails its schema (EKS-A decodes it strictly).")
 def cluster_schema(repo: Repo) -> Iterator[Violation]:
     """
@@ -104,7 +109,7 @@ def cluster_schema(repo: Repo) -> Iterator[Violation]:
         yield from _check(repo, repo.of_kind(kind, group=EKSA_GROUP), schema)
 
 
-@rule(id="EKSA102", name="networkpolicy-schema", severity=ERROR, tags=("schema", "policy"),
+@rule(id="EKSA102", fixable="safe", name="networkpolicy-schema", severity=ERROR, tags=("schema", "policy"),
       summary="A Kubernetes NetworkPolicy fails its schema.")
 def networkpolicy_schema(repo: Repo) -> Iterator[Violation]:
     """
@@ -136,7 +141,7 @@ def networkpolicy_schema(repo: Repo) -> Iterator[Violation]:
     yield from _check(repo, repo.network_policies, "networkpolicy")
 
 
-@rule(id="EKSA103", name="cilium-policy-schema", severity=ERROR, tags=("schema", "cilium", "policy"),
+@rule(id="EKSA103", fixable="safe", name="cilium-policy-schema", severity=ERROR, tags=("schema", "cilium", "policy"),
       summary="A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy fails its schema.")
 def cilium_policy_schema(repo: Repo) -> Iterator[Violation]:
     """
@@ -169,7 +174,7 @@ def cilium_policy_schema(repo: Repo) -> Iterator[Violation]:
     yield from _check(repo, repo.cilium_policies, "ciliumnetworkpolicy")
 
 
-@rule(id="EKSA104", name="nad-schema", severity=ERROR, tags=("schema", "multus"),
+@rule(id="EKSA104", fixable="safe", name="nad-schema", severity=ERROR, tags=("schema", "multus"),
       summary="A NetworkAttachmentDefinition object fails its schema.")
 def nad_schema(repo: Repo) -> Iterator[Violation]:
     """

@@ -17,6 +17,9 @@ _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
     files = {f.path: f for f in result.files}
     shown = [f for f in result.findings if f.suppressed is None or options.show_suppressed]
+    if options.statistics:
+        _statistics(shown, out)
+        shown = []
     for fd in shown:
         loc = fd.location
         sev = fd.severity.label
@@ -56,3 +59,17 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
         if suppressed:
             line += f" ({suppressed} suppressed)"
         out.write(("\n" if shown else "") + line + "\n")
+
+
+def _statistics(findings: list, out: TextIO) -> None:
+    """Count per rule, most frequent first (like `ruff check --statistics`)."""
+    counts: dict[tuple[str, str], int] = {}
+    fixable: dict[str, int] = {}
+    for f in findings:
+        counts[(f.rule_id, f.rule_name)] = counts.get((f.rule_id, f.rule_name), 0) + 1
+        if f.fix is not None and f.fix.edits:
+            fixable[f.rule_id] = fixable.get(f.rule_id, 0) + 1
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    for (rid, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        mark = " [*]" if fixable.get(rid) else ""
+        out.write(f"{n:>{width}}  {rid}  {name}{mark}\n")
