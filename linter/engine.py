@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import os
 import sys
 import time
@@ -13,13 +14,13 @@ from typing import Any
 
 from eksa_lint.config import Settings
 from eksa_lint.discover import Discovery, discover
-from eksa_lint.findings import Finding, Fix, Location, ObjectId, Severity
+from eksa_lint.findings import Finding, Fix, Location, Severity
+from eksa_lint.fix import with_edits
 from eksa_lint.load import load_file
 from eksa_lint.load.locate import locate
 from eksa_lint.load.source import SourceFile
 from eksa_lint.model import Obj, Ref, Repo, Violation
 from eksa_lint.registry import Rule, all_rules
-from eksa_lint.fix import with_edits
 from eksa_lint.suppress import ANNOTATION, Suppression, parse_comments, removal_edits
 
 LOADER_RULES = {"EKSA001", "EKSA002", "EKSA003", "EKSA004", "EKSA005", "EKSA006", "EKSA007"}
@@ -76,7 +77,8 @@ def _object_key(o: Obj | None) -> str:
 def fingerprint(rule_id: str, ref: Ref, obj: Obj | None, extra: str = "") -> str:
     """Stable across line moves: rule + path + object identity (or document index) + node path."""
     if ref.line is not None:
-        anchor = ref.file.line_text(ref.line).strip()
+        # the line's content without a trailing comment, so adding a suppression keeps the fingerprint
+        anchor = re.sub(r"\s+#.*$", "", ref.file.line_text(ref.line)).strip()
     else:
         anchor = "/".join(str(p) for p in ref.path)
     ident = _object_key(obj) or (f"doc{ref.doc.index}" if ref.doc is not None else "")
