@@ -147,7 +147,7 @@ def test_baseline_never_matches_across_files_and_reports_stale_entries(tmp_path:
     found = json.loads(text)
     items = found["findings"] if isinstance(found, dict) else found
     stale = [f for f in items if f.get("rule", f.get("rule_id")) == "EKSA010"]
-    assert len(stale) == 1 and stale[0]["path"] == "bl.json" and stale[0]["line"] == 5
+    assert len(stale) == 1 and stale[0]["path"] == "bl.json" and stale[0]["line"] == 6
 
 
 def test_bad_baseline_is_a_config_error(tmp_path: Path) -> None:
