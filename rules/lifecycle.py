@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from eksa_lint.findings import Fix
 from eksa_lint.model import Repo, Violation
 from eksa_lint.registry import ERROR, WARNING, rule
 
@@ -64,7 +65,7 @@ def skip_upgrade_unavailable(repo: Repo) -> Iterator[Violation]:
                                   f"{_vtext(v)}; upgrade EKS-A first or remove skipUpgrade")
 
 
-@rule(id="EKSA203", name="skip-upgrade-with-cilium-options", severity=ERROR, tags=("cilium", "lifecycle"),
+@rule(id="EKSA203", fixable="unsafe", name="skip-upgrade-with-cilium-options", severity=ERROR, tags=("cilium", "lifecycle"),
       summary="skipUpgrade: true together with policyEnforcementMode, which EKS-A rejects.")
 def skip_upgrade_with_options(repo: Repo) -> Iterator[Violation]:
     """
@@ -93,7 +94,9 @@ def skip_upgrade_with_options(repo: Repo) -> Iterator[Violation]:
             yield c.obj.violation(CILIUM_PATH + ("policyEnforcementMode",),
                                   f"policyEnforcementMode {cilium.get('policyEnforcementMode')!r} is set with "
                                   "skipUpgrade: true; EKS-A rejects Cilium options it does not manage: remove it "
-                                  "and configure Cilium yourself")
+                                  "and configure Cilium yourself",
+                                  fix=Fix("remove policyEnforcementMode", False,
+                                          operation=("delete_entry", CILIUM_PATH + ("policyEnforcementMode",))))
 
 
 PAUSE_ANNOTATIONS = {
@@ -102,7 +105,7 @@ PAUSE_ANNOTATIONS = {
 }
 
 
-@rule(id="EKSA204", name="reconciliation-paused", severity=WARNING, tags=("lifecycle",),
+@rule(id="EKSA204", fixable="unsafe", name="reconciliation-paused", severity=WARNING, tags=("lifecycle",),
       summary="A committed pause annotation on a Cluster: reconciliation stays off.")
 def reconciliation_paused(repo: Repo) -> Iterator[Violation]:
     """
@@ -138,4 +141,6 @@ def reconciliation_paused(repo: Repo) -> Iterator[Violation]:
         if isinstance(anns, dict) and ann in anns and (want is None or str(anns[ann]).lower() == want):
             yield obj.violation(("metadata", "annotations", ann),
                                 f"annotation {ann}={anns[ann]!r} is committed; remove it so the controllers "
-                                "resume reconciling the cluster")
+                                "resume reconciling the cluster",
+                                fix=Fix(f"remove the {ann} annotation", False,
+                                        operation=("delete_entry", ("metadata", "annotations", ann))))

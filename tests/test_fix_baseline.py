@@ -165,3 +165,32 @@ def test_junit_report(tmp_path: Path) -> None:
     suites = {s.get("name"): s for s in root}
     assert suites["a.yaml"].find("testcase/failure").get("type") == "error"
     assert suites["ok.yaml"].get("failures") == "0"
+
+
+def test_unsafe_rule_fixes_need_unsafe_flag_and_relint_clean(tmp_path: Path) -> None:
+    cluster = dedent("""
+        apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+        kind: Cluster
+        metadata:
+          name: edge
+          annotations:
+            anywhere.eks.amazonaws.com/paused: "true"
+            team: net
+        spec:
+          eksaVersion: v0.20.0
+          clusterNetwork:
+            cniConfig:
+              cilium:
+                skipUpgrade: true   # we run our own CNI
+                policyEnforcementMode: always
+    """)
+    write_tree(tmp_path, {"c.yaml": cluster})
+    s = Settings(select=("EKSA203", "EKSA204"))
+    assert run_check(CheckRequest(["."], s, fix=True, cwd=str(tmp_path)), StringIO(), StringIO()) == 1
+    assert (tmp_path / "c.yaml").read_text() == cluster  # unsafe fixes are not applied by --fix alone
+    s = Settings(select=("EKSA203", "EKSA204"))
+    code = run_check(CheckRequest(["."], s, fix=True, unsafe_fixes=True, cwd=str(tmp_path)), StringIO(), StringIO())
+    assert code == 0
+    removed, added = _changed_lines(cluster, (tmp_path / "c.yaml").read_text())
+    assert added == [] and removed == ['    anywhere.eks.amazonaws.com/paused: "true"\n',
+                                       "        policyEnforcementMode: always\n"]
