@@ -55,21 +55,26 @@ def _line_end(text: str, i: int) -> int:
     return len(text) if j < 0 else j + 1
 
 
+def list_item_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen the span of one item of a comma-separated list to take its comma (the following one, else the
+    preceding one) so removing it leaves a well-formed list."""
+    rest = text[end:]
+    stripped = rest.lstrip(" ")
+    if stripped.startswith(","):
+        end += len(rest) - len(stripped) + 1
+        while end < len(text) and text[end] == " ":
+            end += 1
+    else:
+        before = text[:start].rstrip(" ")
+        if before.endswith(","):
+            start = len(before) - 1
+    return start, end
+
+
 def _entry_span(text: str, parent: MappingNode, key: Node, value: Node) -> tuple[int, int]:
     """The text of one mapping entry, whole lines for block style, `k: v` plus a comma for flow style."""
     if parent.flow_style:
-        start, end = key.start_mark.index, value.end_mark.index
-        rest = text[end:]
-        stripped = rest.lstrip(" ")
-        if stripped.startswith(","):
-            end += len(rest) - len(stripped) + 1
-            while end < len(text) and text[end] == " ":
-                end += 1
-        else:
-            before = text[:start].rstrip(" ")
-            if before.endswith(","):
-                start = len(before) - 1
-        return start, end
+        return list_item_span(text, key.start_mark.index, value.end_mark.index)
     start = _line_start(text, key.start_mark.index)
     end = value.end_mark.index
     if text[_line_start(text, end) : end].strip() == "" and end > value.start_mark.index:

@@ -118,15 +118,7 @@ def removal_edits(s: Suppression, text: str) -> tuple[tuple[int, int, str], ...]
         while start > line_start and text[start - 1] in " \t":
             start -= 1
         return ((start, end, ""),)
-    start, end = s.span
-    after = text[end:]
-    stripped = after.lstrip(" ")
-    if stripped.startswith(","):
-        end += len(after) - len(stripped) + 1
-        while end < len(text) and text[end] == " ":
-            end += 1
-    else:
-        before = text[:start].rstrip(" ")
-        if before.endswith(","):
-            start = len(before) - 1
+    from eksa_lint.fix import list_item_span
+
+    start, end = list_item_span(text, *s.span)
     return ((start, end, ""),)
