@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Union
+from typing import Any
 
-IPNet = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-IPAddr = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNet = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddr = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def parse_ip(value: Any) -> IPAddr | None:
@@ -56,3 +56,24 @@ def ranges_overlap(a: tuple[IPAddr, IPAddr], b: tuple[IPAddr, IPAddr]) -> bool:
 
 def net_range(net: IPNet) -> tuple[IPAddr, IPAddr]:
     return net.network_address, net.broadcast_address
+
+
+def first_host(net: IPNet) -> IPAddr:
+    """The first address an allocator hands out by default: the one after the network address."""
+    return net.network_address + 1 if net.num_addresses > 1 else net.network_address
+
+
+def last_host(net: IPNet) -> IPAddr:
+    """The last address an allocator hands out by default: IPv4 skips the broadcast, IPv6 has none."""
+    if net.version == 4 and net.num_addresses > 1:
+        return net.broadcast_address - 1
+    return net.broadcast_address
+
+
+def in_range(ip: IPAddr, r: tuple[IPAddr, IPAddr]) -> bool:
+    """`ip` lies in the inclusive range [start, end] of its family."""
+    return ip.version == r[0].version and r[0] <= ip <= r[1]
+
+
+def range_text(r: tuple[IPAddr, IPAddr]) -> str:
+    return str(r[0]) if r[0] == r[1] else f"{r[0]}-{r[1]}"

@@ -1,0 +1,362 @@
+"""IP address planning (EKSA501-506): NAD IPAM pools that are invalid, collide with each other, with the
+cluster's pod/service CIDRs or with node addresses; pod/service CIDRs that collide with the nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from eksa_lint import ipnet
+from eksa_lint.ipam import Pool, iter_pools, repo_ipam
+from eksa_lint.model import EksaCluster, Ref, Repo, Violation
+from eksa_lint.registry import ERROR, rule
+
+# Node addresses a cluster owns: (where in the Cluster/datacenter or which CSV column, what it is).
+HARDWARE_COLUMNS = (("ip_address", "node ip_address"), ("gateway", "node gateway"), ("bmc_ip", "BMC bmc_ip"))
+ENDPOINT_PATH = ("spec", "controlPlaneConfiguration", "endpoint", "host")
+TINKERBELL_IP_PATH = ("spec", "tinkerbellIP")
+CIDR_PATHS = (("pods", ("spec", "clusterNetwork", "pods", "cidrBlocks")),
+              ("services", ("spec", "clusterNetwork", "services", "cidrBlocks")))
+
+
+def _node_addresses(repo: Repo, cluster: EksaCluster) -> Iterator[tuple[ipnet.IPAddr, str, Ref, Any]]:
+    """(address, what, where, how to report) for each node address of `cluster`: the report handle is
+    ("obj", obj, path) or ("row", HardwareRow, column)."""
+    ip = ipnet.parse_ip(cluster.endpoint_host)
+    if ip is not None:
+        yield ip, "control-plane endpoint", cluster.obj.ref(ENDPOINT_PATH, "value"), ("obj", cluster.obj,
+                                                                                      ENDPOINT_PATH)
+    dc = cluster.datacenter
+    ip = ipnet.parse_ip(cluster.tinkerbell_ip)
+    if ip is not None and dc is not None:
+        yield ip, "tinkerbellIP", dc.ref(TINKERBELL_IP_PATH, "value"), ("obj", dc, TINKERBELL_IP_PATH)
+    for row in repo.hardware:
+        if repo.cluster_for(row.file) is not cluster:
+            continue
+        for column, what in HARDWARE_COLUMNS:
+            ip = ipnet.parse_ip(row.get(column))
+            if ip is not None:
+                yield ip, f"{what} of hardware {row.get('hostname') or row.row.line}", row.ref(column), (
+                    "row", row, column)
+
+
+def _cluster_cidrs(cluster: EksaCluster) -> Iterator[tuple[str, tuple[Any, ...], ipnet.IPNet]]:
+    for what, base in CIDR_PATHS:
+        blocks = cluster.obj.get(*base)
+        if not isinstance(blocks, list):
+            continue
+        for i, value in enumerate(blocks):
+            net = ipnet.parse_cidr(value)
+            if net is not None:
+                yield what, base + (i,), net
+
+
+@rule(id="EKSA501", name="ipam-range-invalid", severity=ERROR, tags=("multus", "ipam"),
+      summary="A NAD's IPAM ranges are unparsable or inconsistent.")
+def ipam_range_invalid(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Checks the IPAM object of every NetworkAttachmentDefinition plugin: host-local `subnet`, `rangeStart`,
+    `rangeEnd`, `gateway` and `ranges` sets; static `addresses`; whereabouts `range` (CIDR or
+    `first-last/prefix`), `range_start`, `range_end`, `exclude` and `ipRanges`. Flags unparsable addresses,
+    a subnet with host bits set, bounds or gateway outside the subnet, a start after the end, a subnet too
+    small to allocate from (/31, /32, /127, /128), mixed families or overlapping ranges inside one range set,
+    and whereabouts `range_start`/`range_end` outside `range`.
+
+    ## Why is this bad?
+    host-local refuses the config and every pod using the network fails to start (`ContainerCreating`,
+    "not in network"). whereabouts does not check `range_start`/`range_end` against `range`, so an address
+    outside it is silently ignored and pods get addresses you did not plan for.
+
+    ## Example
+    ```yaml
+    spec:
+      config: '{"type": "ipvlan", "master": "eth1",
+                "ipam": {"type": "host-local", "subnet": "198.17.0.0/24",
+                         "rangeStart": "198.17.1.200", "rangeEnd": "198.17.0.216"}}'
+    ```
+
+    ## Use instead
+    ```yaml
+    spec:
+      config: '{"type": "ipvlan", "master": "eth1",
+                "ipam": {"type": "host-local", "subnet": "198.17.0.0/24",
+                         "rangeStart": "198.17.0.200", "rangeEnd": "198.17.0.216"}}'
+    ```
+
+    ## Source
+    containernetworking/plugins `plugins/ipam/host-local/backend/allocator/range.go` (`Range.Canonicalize`:
+    "Network ... too small to allocate from" when the prefix leaves fewer than 2 host bits, gateway and
+    rangeStart/rangeEnd must be in the subnet, rangeEnd must not be before rangeStart) and `range_set.go`
+    (ranges in one set must be one family and must not overlap); whereabouts `pkg/config/config.go`
+    (`range` as CIDR or `start-end/prefix`, `exclude` must be CIDRs, no check of `range_start`/`range_end`
+    against `range`).
+    """
+    for n in repo_ipam(repo):
+        for path, message in n.problems:
+            yield n.nad.obj.violation(path, message)
+
+
+@rule(id="EKSA502", name="ipam-gateway-allocatable", severity=ERROR, tags=("multus", "ipam"),
+      summary="A whereabouts gateway lies inside the range and is not excluded.")
+def ipam_gateway_allocatable(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Flags a whereabouts IPAM `gateway` that lies inside the allocatable range and is not covered by an
+    `exclude` entry.
+
+    ## Why is this bad?
+    whereabouts hands out every address of the range that is not excluded, the gateway included: a pod
+    gets the router's address and traffic of the whole network breaks. host-local skips its gateway, so
+    configs copied from host-local examples hit this.
+
+    ## Example
+    ```yaml
+    config: '{"type": "macvlan", "master": "eth1", "ipam": {"type": "whereabouts",
+              "range": "10.10.0.0/24", "gateway": "10.10.0.1"}}'
+    ```
+
+    ## Use instead
+    ```yaml
+    config: '{"type": "macvlan", "master": "eth1", "ipam": {"type": "whereabouts",
+              "range": "10.10.0.0/24", "exclude": ["10.10.0.1/32"], "gateway": "10.10.0.1"}}'
+    ```
+
+    ## Source
+    whereabouts `pkg/config/config.go`: `gateway` is only parsed and returned in the result; the allocator
+    (`pkg/allocate/allocate.go`, `IterateForAssignment`) skips the network address, reserved IPs and the
+    `exclude` CIDRs only. host-local (containernetworking/plugins
+    `plugins/ipam/host-local/backend/allocator/allocator.go`) skips the range's gateway.
+    """
+    for pool in iter_pools(repo):
+        if pool.ipam_type != "whereabouts" or pool.gateway is None or not pool.hands_out(pool.gateway):
+            continue
+        yield pool.nad.obj.violation(pool.gateway_path or pool.path,
+                                     f'gateway "{pool.gateway}" is inside whereabouts range '
+                                     f"{ipnet.range_text(pool.range)} and not excluded, so a pod can get it; add "
+                                     f'"{pool.gateway}/{pool.gateway.max_prefixlen}" to "exclude" or start the '
+                                     f"range after it")
+
+
+def _shares_allocator(a: Pool, b: Pool) -> bool:
+    return a.allocator == b.allocator
+
+
+def _excluded(pool: Pool, lo: ipnet.IPAddr, hi: ipnet.IPAddr) -> bool:
+    """The whole of [lo, hi] lies in one of the pool's exclude CIDRs."""
+    return any(ipnet.contains(x, lo) and ipnet.contains(x, hi) for x in pool.excludes)
+
+
+@rule(id="EKSA503", name="ipam-pool-overlap", severity=ERROR, tags=("multus", "ipam"),
+      summary="Two NADs allocate from overlapping pools independently.")
+def ipam_pool_overlap(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Compares the allocatable pools of every pair of NetworkAttachmentDefinitions and flags overlaps that are
+    allocated independently: different IPAM types, two host-local NADs, a static address inside another
+    NAD's pool, or whereabouts pools with a different `network_name` or a different `range`. Two whereabouts
+    NADs with the same `network_name` and the same `range` share one IPPool and are not flagged. NADs are
+    compared within the Cluster that owns them; NADs no Cluster owns only with others in the same file.
+
+    ## Why is this bad?
+    Each allocator tracks only its own leases, so two pods get the same address on the same wire.
+
+    ## Example
+    ```yaml
+    # net-a
+    config: '{"type": "macvlan", "master": "eth1", "ipam": {"type": "host-local", "subnet": "10.20.0.0/24"}}'
+    # net-b
+    config: '{"type": "macvlan", "master": "eth1", "ipam": {"type": "whereabouts", "range": "10.20.0.0/25"}}'
+    ```
+
+    ## Use instead
+    ```yaml
+    # net-b
+    config: '{"type": "macvlan", "master": "eth1", "ipam": {"type": "whereabouts", "range": "10.20.1.0/25"}}'
+    ```
+
+    ## Source
+    whereabouts `pkg/storage/kubernetes/ipam.go`: one IPPool per normalized `range` and `network_name`, kept
+    cluster-wide in whereabouts' namespace (so NADs in different namespaces with the same range and
+    network name share it); host-local (containernetworking/plugins
+    `plugins/ipam/host-local/backend/disk/backend.go`) keeps leases on each node's disk per network.
+    """
+    groups: dict[Any, list[Pool]] = {}
+    for pool in iter_pools(repo):
+        owner = repo.cluster_for(pool.nad.obj)
+        groups.setdefault(id(owner) if owner is not None else pool.nad.obj.path, []).append(pool)
+    for pools in groups.values():
+        yield from _overlaps_in(pools)
+
+
+def _overlaps_in(pools: list[Pool]) -> Iterator[Violation]:
+    for j, later in enumerate(pools):
+        for earlier in pools[:j]:
+            if earlier.nad.obj.identity == later.nad.obj.identity or _shares_allocator(earlier, later):
+                continue
+            if not ipnet.ranges_overlap(earlier.range, later.range):
+                continue
+            lo = max(earlier.range[0], later.range[0])
+            hi = min(earlier.range[1], later.range[1])
+            if _excluded(earlier, lo, hi) or _excluded(later, lo, hi):
+                continue
+            yield later.nad.obj.violation(
+                later.path,
+                f'{later.describe()} of "{later.nad.name}" overlaps {earlier.describe()} of NAD '
+                f'"{earlier.nad.name}" ({ipnet.range_text((lo, hi))}); the two allocate independently and can '
+                f"give two pods the same address: make the pools disjoint",
+                related=[(earlier.nad.obj.ref(earlier.path), "overlapping pool")])
+            break
+
+
+@rule(id="EKSA504", name="ipam-overlaps-cluster-cidr", severity=ERROR, tags=("multus", "ipam"),
+      summary="A NAD pool overlaps the cluster's pods or services CIDR.")
+def ipam_overlaps_cluster_cidr(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Flags a NetworkAttachmentDefinition pool that overlaps the pods or services CIDR
+    (`spec.clusterNetwork.pods.cidrBlocks`, `services.cidrBlocks`) of the Cluster that owns it.
+
+    ## Why is this bad?
+    A pod's secondary address collides with another pod's primary address or a Service ClusterIP; routes on
+    the pod send that traffic out of the wrong interface.
+
+    ## Example
+    ```yaml
+    clusterNetwork: {pods: {cidrBlocks: [192.168.0.0/16]}, services: {cidrBlocks: [10.96.0.0/12]}}
+    # NAD
+    config: '{"type": "macvlan", "master": "eth1", "ipam": {"type": "host-local", "subnet": "192.168.10.0/24"}}'
+    ```
+
+    ## Use instead
+    ```yaml
+    config: '{"type": "macvlan", "master": "eth1", "ipam": {"type": "host-local", "subnet": "172.30.10.0/24"}}'
+    ```
+
+    ## Source
+    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` (`clusterNetwork.pods.cidrBlocks`,
+    `services.cidrBlocks`: the cluster's address plan, routed by Cilium inside the cluster); EKS-A docs
+    "Multus CNI plugin configuration" (secondary networks are separate networks attached with `master`).
+    """
+    for pool in iter_pools(repo):
+        cluster = repo.cluster_for(pool.nad.obj)
+        if cluster is None:
+            continue
+        for what, path, net in _cluster_cidrs(cluster):
+            if ipnet.ranges_overlap(pool.range, ipnet.net_range(net)):
+                yield pool.nad.obj.violation(
+                    pool.path,
+                    f'{pool.describe()} of "{pool.nad.name}" overlaps the cluster\'s {what} CIDR {net} '
+                    f'(cluster "{cluster.name}"); pick a secondary network outside the pod and service CIDRs',
+                    related=[(cluster.obj.ref(path, "value"), f"{what} CIDR")])
+                break
+
+
+@rule(id="EKSA505", name="ipam-overlaps-node-address", severity=ERROR, tags=("multus", "ipam"),
+      summary="A NAD pool can hand out a node, endpoint or Tinkerbell address.")
+def ipam_overlaps_node_address(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Flags a NetworkAttachmentDefinition pool that can hand out an address the cluster already uses: the
+    control-plane endpoint (`controlPlaneConfiguration.endpoint.host`), the datacenter's `tinkerbellIP`, or a
+    hardware CSV row's `ip_address`, `gateway` or `bmc_ip`. Addresses in `exclude` and a host-local pool's own
+    gateway are not flagged.
+
+    ## Why is this bad?
+    A pod takes a node's, the API server VIP's or the BMC's address on the same L2 network: ARP conflicts
+    take the node or the whole control plane off the network.
+
+    ## Example
+    ```yaml
+    controlPlaneConfiguration: {endpoint: {host: 10.0.0.100}}
+    # NAD
+    config: '{"type": "macvlan", "master": "eth1", "ipam": {"type": "whereabouts", "range": "10.0.0.0/24"}}'
+    ```
+
+    ## Use instead
+    ```yaml
+    config: '{"type": "macvlan", "master": "eth1", "ipam": {"type": "whereabouts", "range": "10.0.0.0/24",
+              "range_start": "10.0.0.200", "range_end": "10.0.0.250"}}'
+    ```
+
+    ## Source
+    EKS-A docs (Bare Metal: the endpoint host and tinkerbellIP must be unused addresses on the node network;
+    hardware CSV `ip_address`, `gateway`, `bmc_ip`); aws/eks-anywhere
+    `pkg/providers/tinkerbell/hardware/csv.go` (the CSV columns).
+    """
+    node_cache: dict[int, list[tuple[ipnet.IPAddr, str, Ref, Any]]] = {}
+    for pool in iter_pools(repo):
+        cluster = repo.cluster_for(pool.nad.obj)
+        if cluster is None:
+            continue
+        addrs = node_cache.setdefault(id(cluster), list(_node_addresses(repo, cluster)))
+        hits = [(ip, what, ref) for ip, what, ref, _ in addrs if pool.hands_out(ip)]
+        if not hits:
+            continue
+        listed = ", ".join(f"{what} {ip}" for ip, what, _ in hits[:5]) + (" ..." if len(hits) > 5 else "")
+        yield pool.nad.obj.violation(
+            pool.path,
+            f'{pool.describe()} of "{pool.nad.name}" contains {len(hits)} node address(es) of cluster '
+            f'"{cluster.name}": {listed}; shrink the range or add them to "exclude"',
+            related=[(ref, what) for _, what, ref in hits])
+
+
+@rule(id="EKSA506", name="cluster-cidr-overlap", severity=ERROR, tags=("ipam",),
+      summary="Pods and services CIDRs overlap each other or a node address.")
+def cluster_cidr_overlap(repo: Repo) -> Iterator[Violation]:
+    """
+    ## What it does
+    Flags a Cluster whose pods and services CIDRs overlap, and a node address (control-plane endpoint,
+    `tinkerbellIP`, hardware CSV `ip_address`/`gateway`/`bmc_ip`) that lies in either CIDR.
+
+    ## Why is this bad?
+    Overlapping pod and service ranges make ClusterIPs ambiguous; a node address inside them is routed into
+    the overlay instead of the node network, so nodes, the API endpoint or the Tinkerbell stack become
+    unreachable from pods and the cluster fails to come up.
+
+    ## Example
+    ```yaml
+    clusterNetwork:
+      pods: {cidrBlocks: [10.96.0.0/12]}
+      services: {cidrBlocks: [10.96.0.0/16]}
+    ```
+
+    ## Use instead
+    ```yaml
+    clusterNetwork:
+      pods: {cidrBlocks: [192.168.0.0/16]}
+      services: {cidrBlocks: [10.96.0.0/12]}
+    ```
+
+    ## Source
+    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` (`clusterNetwork.pods.cidrBlocks` and
+    `services.cidrBlocks` are the cluster's address plan, immutable after creation); EKS-A docs "Cluster
+    Networking" (pod and service IPs are allocated from these blocks). Pods and services must be disjoint
+    from each other and from the node network because kube-proxy/Cilium route both ranges inside the
+    cluster (Kubernetes docs, "Cluster Networking").
+    """
+    for cluster in repo.clusters:
+        cidrs = list(_cluster_cidrs(cluster))
+        pods = [c for c in cidrs if c[0] == "pods"]
+        for _, s_path, s_net in (c for c in cidrs if c[0] == "services"):
+            for _, p_path, p_net in pods:
+                if ipnet.overlaps(s_net, p_net):
+                    yield cluster.obj.violation(
+                        s_path, f"services CIDR {s_net} overlaps pods CIDR {p_net}; use disjoint ranges "
+                        f"(for example pods 192.168.0.0/16, services 10.96.0.0/12)", at="value",
+                        related=[(cluster.obj.ref(p_path, "value"), "pods CIDR")])
+                    break
+        if not cidrs:
+            continue
+        for ip, what, ref, (kind, holder, where) in _node_addresses(repo, cluster):
+            hit = next(((w, p, n) for w, p, n in cidrs if ipnet.contains(n, ip)), None)
+            if hit is None:
+                continue
+            w, p, n = hit
+            message = (f'{what} {ip} is inside the {w} CIDR {n} of cluster "{cluster.name}"; pods and services '
+                       f"must not use node addresses: move the {w} CIDR or the address")
+            related = [(cluster.obj.ref(p, "value"), f"{w} CIDR")]
+            if kind == "obj":
+                yield holder.violation(where, message, at="value", related=related)
+            else:
+                yield holder.violation(where, message, related=related)
