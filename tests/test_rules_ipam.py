@@ -109,10 +109,10 @@ def test_501_conflist_plugin_path() -> None:
 
 def test_501_nearest_valid_configs_are_silent() -> None:
     good = [
-        '{"type": "host-local", "subnet": "10.1.0.0/30", "rangeStart": "10.1.0.1", "rangeEnd": "10.1.0.2", '
-        '"gateway": "10.1.0.1"}',
-        '{"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/25"}, {"subnet": "10.1.0.128/25"}], '
-        '[{"subnet": "fd00::/64"}]]}',
+        ('{"type": "host-local", "subnet": "10.1.0.0/30", "rangeStart": "10.1.0.1", "rangeEnd": "10.1.0.2", '
+        '"gateway": "10.1.0.1"}'),
+        ('{"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/25"}, {"subnet": "10.1.0.128/25"}], '
+        '[{"subnet": "fd00::/64"}]]}'),
         '{"type": "whereabouts", "range": "10.1.0.1/24"}',
         '{"type": "whereabouts", "range": "10.1.0.225-10.1.0.230/24", "exclude": ["10.1.0.226/32"]}',
         '{"type": "whereabouts", "range": "10.1.0.200/24", "range_start": "10.1.0.200"}',
