@@ -89,8 +89,9 @@ def ipam_range_invalid(repo: Repo) -> Iterator[Violation]:
     "Network ... too small to allocate from" when the prefix leaves fewer than 2 host bits, gateway and
     rangeStart/rangeEnd must be in the subnet, rangeEnd must not be before rangeStart) and `range_set.go`
     (ranges in one set must be one family and must not overlap); whereabouts `pkg/config/config.go`
-    (`range` as CIDR or `start-end/prefix`, `exclude` must be CIDRs, no check of `range_start`/`range_end`
-    against `range`).
+    (`range` as CIDR or `first-last/prefix`; without `range_start` the range's host bits are masked off;
+    `exclude` must be CIDRs) and `pkg/allocate/allocate.go` (`range_start`/`range_end` are honoured only
+    inside the range, otherwise silently ignored).
     """
     for n in repo_ipam(repo):
         for path, message in n.problems:
@@ -123,10 +124,10 @@ def ipam_gateway_allocatable(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    whereabouts `pkg/config/config.go`: `gateway` is only parsed and returned in the result; the allocator
-    (`pkg/allocate/allocate.go`, `IterateForAssignment`) skips the network address, reserved IPs and the
-    `exclude` CIDRs only. host-local (containernetworking/plugins
-    `plugins/ipam/host-local/backend/allocator/allocator.go`) skips the range's gateway.
+    k8snetworkplumbingwg/whereabouts `pkg/config/config.go` (`gateway` is only parsed and returned in the
+    result) and `pkg/allocate/allocate.go` (`IterateForAssignment` walks first..last usable address and skips
+    only reserved IPs and `exclude` subnets); containernetworking/plugins
+    `plugins/ipam/host-local/backend/allocator/allocator.go` (host-local skips the range's gateway).
     """
     for pool in iter_pools(repo):
         if pool.ipam_type != "whereabouts" or pool.gateway is None or not pool.hands_out(pool.gateway):
@@ -176,10 +177,11 @@ def ipam_pool_overlap(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    whereabouts `pkg/storage/kubernetes/ipam.go`: one IPPool per normalized `range` and `network_name`, kept
-    cluster-wide in whereabouts' namespace (so NADs in different namespaces with the same range and
-    network name share it); host-local (containernetworking/plugins
-    `plugins/ipam/host-local/backend/disk/backend.go`) keeps leases on each node's disk per network.
+    k8snetworkplumbingwg/whereabouts `pkg/storage/kubernetes/ipam.go` (`IPPoolName`: one IPPool per
+    `network_name` and normalized `range` CIDR, stored in whereabouts' own namespace, so NADs in different
+    namespaces with the same range and network name share it); containernetworking/plugins
+    `plugins/ipam/host-local/backend/disk/backend.go` (host-local keeps leases on each node's disk, per
+    network).
     """
     groups: dict[Any, list[Pool]] = {}
     for pool in iter_pools(repo):
