@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 import os
@@ -108,10 +109,19 @@ class Engine:
     def load(self, disc: Discovery) -> None:
         files = disc.files
         total = len(files)
-        for i, f in enumerate(files):
-            load_file(f, self.settings.max_bytes, docs=self.settings.docs)
-            if self.progress and (i % 200 == 0 or i == total - 1):
-                self.progress(i + 1, total)
+        # Loading builds millions of long-lived objects and no cycles: the cyclic GC would rescan the growing
+        # heap again and again (2.4x the load time on 10k files). Pause it, then freeze what was loaded.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for i, f in enumerate(files):
+                load_file(f, self.settings.max_bytes, docs=self.settings.docs)
+                if self.progress and (i % 200 == 0 or i == total - 1):
+                    self.progress(i + 1, total)
+        finally:
+            gc.freeze()
+            if was_enabled:
+                gc.enable()
 
     def select_rules(self) -> list[Rule]:
         return [r for r in all_rules() if self.settings.rule_enabled(r.id, r.name)]

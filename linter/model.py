@@ -115,7 +115,7 @@ class Violation:
 class Obj:
     """One Kubernetes object (a document, or an item of a `kind: List`)."""
 
-    __slots__ = ("doc", "base", "data", "api_version", "kind", "name", "namespace", "__dict__")
+    __slots__ = ("__dict__", "api_version", "base", "data", "doc", "kind", "name", "namespace")
 
     def __init__(self, doc: Document, data: dict[str, Any], base: NodePath = ()) -> None:
         self.doc = doc
@@ -152,7 +152,7 @@ class Obj:
         """The repo-relative path of the file this object is in."""
         return self.doc.file.path
 
-    @property
+    @cached_property
     def folder(self) -> str:
         return os.path.dirname(self.doc.file.path)
 
@@ -601,10 +601,17 @@ class Repo:
         return tuple(out)
 
     def nad(self, name: str, namespace: str) -> Nad | None:
+        return self._nads_by_name.get((name, namespace))
+
+    @cached_property
+    def _nads_by_name(self) -> dict[tuple[Any, Any], Nad]:
+        out: dict[tuple[Any, Any], Nad] = {}
         for n in self.nads:
-            if n.name == name and n.namespace == namespace:
-                return n
-        return None
+            try:
+                out.setdefault((n.name, n.namespace), n)
+            except TypeError:  # an unhashable name never matches a str lookup
+                continue
+        return out
 
     @cached_property
     def workloads(self) -> tuple[Workload, ...]:
@@ -643,9 +650,16 @@ class Repo:
             path = item.path
         else:
             path = item
+        memo = self._cluster_for_path
+        if path not in memo:
+            memo[path] = self._nearest_cluster(path)
+        return memo[path]
+
+    def _nearest_cluster(self, path: str) -> EksaCluster | None:
         folder = os.path.dirname(path)
+        by_folder = self._clusters_by_folder
         while True:
-            here = [c for c in clusters if c.obj.folder == folder]
+            here = by_folder.get(folder, ())
             if len(here) == 1:
                 return here[0]
             if len(here) > 1:
@@ -654,6 +668,17 @@ class Repo:
             if not folder:
                 return None
             folder = os.path.dirname(folder)
+
+    @cached_property
+    def _cluster_for_path(self) -> dict[str, EksaCluster | None]:
+        return {}
+
+    @cached_property
+    def _clusters_by_folder(self) -> dict[str, list[EksaCluster]]:
+        out: dict[str, list[EksaCluster]] = {}
+        for c in self.clusters:
+            out.setdefault(c.obj.folder, []).append(c)
+        return out
 
     def hosts_for_cluster(self, cluster: EksaCluster | None) -> HostFacts:
         return self.settings.hosts_for(cluster.name if cluster is not None else None)

@@ -503,12 +503,17 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
     kubernetes/kubernetes `staging/src/k8s.io/apimachinery/pkg/labels/selector.go` (selector semantics);
     cilium/cilium `pkg/policy/api/selector.go` (EndpointSelector, `k8s:` source prefix).
     """
+    labels_of = [(w.obj.folder, w.namespace or "default", _pod_labels(w)) for w in repo.workloads]
+    memo: dict[str, dict[str, list[dict[str, Any]]]] = {}
+
     def near(o: Obj) -> dict[str, list[dict[str, Any]]]:
         """Workloads in the policy's folder or below it, by namespace (unrelated trees are not compared)."""
-        out: dict[str, list[dict[str, Any]]] = {}
-        for w in repo.workloads:
-            if _under(w.obj.folder, o.folder):
-                out.setdefault(w.namespace or "default", []).append(_pod_labels(w))
+        out = memo.get(o.folder)
+        if out is None:
+            out = memo[o.folder] = {}
+            for folder, ns, labels in labels_of:
+                if _under(folder, o.folder):
+                    out.setdefault(ns, []).append(labels)
         return out
 
     for o in repo.network_policies:
