@@ -273,3 +273,15 @@ def test_501_doc_examples() -> None:
     good = bad.replace("198.17.1.200", "198.17.0.200")
     assert len(where(findings({"nad.yaml": bad}), "EKSA501")) == 1
     assert where(findings({"nad.yaml": good}), "EKSA501") == []
+
+
+def test_503_to_506_doc_examples() -> None:
+    a = nad('{"type": "host-local", "subnet": "10.20.0.0/24"}', "net-a")
+    bad_b = nad('{"type": "whereabouts", "range": "10.20.0.0/25"}', "net-b")
+    good_b = bad_b.replace("10.20.0.0/25", "10.20.1.0/25")
+    assert len(where(findings({"a.yaml": a, "b.yaml": bad_b}), "EKSA503")) == 0  # different files, no Cluster
+    assert len(where(findings({"a.yaml": a, "b.yaml": bad_b, "c.yaml": CLUSTER}), "EKSA503")) == 1
+    assert where(findings({"a.yaml": a, "b.yaml": good_b, "c.yaml": CLUSTER}), "EKSA503") == []
+    bad_c = CLUSTER.replace("[192.168.0.0/16]", "[10.96.0.0/12]").replace("[10.96.0.0/12]\n---", "[10.96.0.0/16]\n---")
+    assert "services CIDR 10.96.0.0/16 overlaps pods CIDR 10.96.0.0/12" in ids(findings({"c.yaml": bad_c}),
+                                                                                "EKSA506")[0]
