@@ -192,23 +192,33 @@ def ipam_pool_overlap(repo: Repo) -> Iterator[Violation]:
 
 
 def _overlaps_in(pools: list[Pool]) -> Iterator[Violation]:
-    for j, later in enumerate(pools):
-        for earlier in pools[:j]:
-            if earlier.nad.obj.identity == later.nad.obj.identity or _shares_allocator(earlier, later):
+    """One finding per pool that overlaps an earlier (in path order) pool; a sweep over range starts keeps
+    this near-linear unless many pools really overlap."""
+    order = {id(p): i for i, p in enumerate(pools)}
+    first_clash: dict[int, tuple[int, Pool, ipnet.IPAddr, ipnet.IPAddr]] = {}
+    active: list[Pool] = []
+    for pool in sorted(pools, key=lambda p: (p.range[0].version, p.range[0], order[id(p)])):
+        active = [a for a in active if a.range[0].version == pool.range[0].version and a.range[1] >= pool.range[0]]
+        for other in active:
+            if other.nad.obj.identity == pool.nad.obj.identity or _shares_allocator(other, pool):
                 continue
-            if not ipnet.ranges_overlap(earlier.range, later.range):
+            lo, hi = pool.range[0], min(other.range[1], pool.range[1])
+            if _excluded(other, lo, hi) or _excluded(pool, lo, hi):
                 continue
-            lo = max(earlier.range[0], later.range[0])
-            hi = min(earlier.range[1], later.range[1])
-            if _excluded(earlier, lo, hi) or _excluded(later, lo, hi):
-                continue
-            yield later.nad.obj.violation(
-                later.path,
-                f'{later.describe()} of "{later.nad.name}" overlaps {earlier.describe()} of NAD '
-                f'"{earlier.nad.name}" ({ipnet.range_text((lo, hi))}); the two allocate independently and can '
-                f"give two pods the same address: make the pools disjoint",
-                related=[(earlier.nad.obj.ref(earlier.path), "overlapping pool")])
-            break
+            earlier, later = sorted((other, pool), key=lambda p: order[id(p)])
+            seen = first_clash.get(order[id(later)])
+            if seen is None or seen[0] > order[id(earlier)]:
+                first_clash[order[id(later)]] = (order[id(earlier)], earlier, lo, hi)
+        active.append(pool)
+    for j in sorted(first_clash):
+        later = pools[j]
+        _, earlier, lo, hi = first_clash[j]
+        yield later.nad.obj.violation(
+            later.path,
+            f'{later.describe()} of "{later.nad.name}" overlaps {earlier.describe()} of NAD '
+            f'"{earlier.nad.name}" ({ipnet.range_text((lo, hi))}); the two allocate independently and can '
+            f"give two pods the same address: make the pools disjoint",
+            related=[(earlier.nad.obj.ref(earlier.path), "overlapping pool")])
 
 
 @rule(id="EKSA504", name="ipam-overlaps-cluster-cidr", severity=ERROR, tags=("multus", "ipam"),

@@ -285,3 +285,20 @@ def test_503_to_506_doc_examples() -> None:
     bad_c = CLUSTER.replace("[192.168.0.0/16]", "[10.96.0.0/12]").replace("[10.96.0.0/12]\n---", "[10.96.0.0/16]\n---")
     assert "services CIDR 10.96.0.0/16 overlaps pods CIDR 10.96.0.0/12" in ids(findings({"c.yaml": bad_c}),
                                                                                 "EKSA506")[0]
+
+
+def test_503_one_finding_per_later_nad_naming_the_first_in_path_order() -> None:
+    a = nad('{"type": "whereabouts", "range": "10.30.0.128/25"}', "net-a")
+    b = nad('{"type": "host-local", "subnet": "10.30.1.0/24"}', "net-b")
+    c = nad('{"type": "host-local", "subnet": "10.30.0.0/23"}', "net-c")
+    found = findings({"a.yaml": a, "b.yaml": b, "c.yaml": c, "k.yaml": CLUSTER})
+    assert where(found, "EKSA503") == [("EKSA503", "c.yaml", 5, col(c, '"subnet"'))]
+    f = next(f for f in found if f.rule_id == "EKSA503")
+    assert 'NAD "net-a"' in f.message
+
+
+def test_503_many_disjoint_nads_stay_fast() -> None:
+    files = {f"n{i}.yaml": nad(f'{{"type": "host-local", "subnet": "10.{i // 250}.{i % 250}.0/24"}}', f"n{i}")
+             for i in range(1500)}
+    files["k.yaml"] = CLUSTER
+    assert where(findings(files, select=["EKSA503"]), "EKSA503") == []
