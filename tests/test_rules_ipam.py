@@ -302,3 +302,19 @@ def test_503_many_disjoint_nads_stay_fast() -> None:
              for i in range(1500)}
     files["k.yaml"] = CLUSTER
     assert where(findings(files, select=["EKSA503"]), "EKSA503") == []
+
+
+def test_505_and_506_use_only_the_owning_clusters_hardware() -> None:
+    other = CLUSTER.replace("name: c1", "name: c2").replace("10.0.0.100", "10.5.0.100").replace("10.0.0.101",
+                                                                                                 "10.5.0.101")
+    hw = HARDWARE.replace("10.0.0.11,", "10.7.0.11,").replace("10.0.1.11,", "192.168.3.3,")
+    pool = nad('{"type": "whereabouts", "range": "10.7.0.0/24"}')
+    files = {"x/cluster.yaml": CLUSTER, "x/nad.yaml": pool, "y/cluster.yaml": other, "y/hardware.csv": hw}
+    found = findings(files)
+    assert where(found, "EKSA505") == []
+    assert where(found, "EKSA506") == [("EKSA506", "y/hardware.csv", 2, 81)]
+    files["x/hardware.csv"] = files.pop("y/hardware.csv")
+    found = findings(files)
+    assert where(found, "EKSA505") == [("EKSA505", "x/nad.yaml", 5, col(pool, '"range"'))]
+    f = next(f for f in found if f.rule_id == "EKSA505")
+    assert [(loc.path, loc.line) for loc, _ in f.related] == [("x/hardware.csv", 2)]
