@@ -141,7 +141,11 @@ def _host_local(out: NadIpam, plugin: CniPlugin, ipam: dict[str, Any]) -> None:
     if not sets and ranges is None:
         out.add(base, 'host-local IPAM has no "subnet" and no "ranges"; add a subnet')
         return
+    earlier_sets: list[Pool] = []
     for set_path, items in sets:
+        if not items:
+            out.add(base + set_path, "empty range set; add a {\"subnet\": ...} or remove the set")
+            continue
         seen: list[Pool] = []
         for j, r in enumerate(items):
             if not isinstance(r, dict):
@@ -161,8 +165,14 @@ def _host_local(out: NadIpam, plugin: CniPlugin, ipam: dict[str, Any]) -> None:
                                                     f"{ipnet.range_text(other.range)} of the same range set; "
                                                     f"make them disjoint")
                     break
+            clash = next((o for o in earlier_sets if ipnet.ranges_overlap(o.range, pool.range)), None)
+            if clash is not None:
+                out.add(pool.path, f"range {ipnet.range_text(pool.range)} overlaps range "
+                                   f"{ipnet.range_text(clash.range)} of an earlier range set; host-local rejects "
+                                   f"overlapping range sets: make them disjoint")
             seen.append(pool)
             out.pools.append(pool)
+        earlier_sets.extend(seen)
 
 
 def _static(out: NadIpam, plugin: CniPlugin, ipam: dict[str, Any]) -> None:

@@ -60,8 +60,8 @@ def ipam_range_invalid(repo: Repo) -> Iterator[Violation]:
     `rangeEnd`, `gateway` and `ranges` sets; static `addresses`; whereabouts `range` (CIDR or
     `first-last/prefix`), `range_start`, `range_end`, `exclude` and `ipRanges`. Flags unparsable addresses,
     a subnet with host bits set, bounds or gateway outside the subnet, a start after the end, a subnet too
-    small to allocate from (/31, /32, /127, /128), mixed families or overlapping ranges inside one range set,
-    and whereabouts `range_start`/`range_end` outside `range`.
+    small to allocate from (/31, /32, /127, /128), an empty range set, mixed families or overlapping ranges
+    inside one range set, overlapping range sets, and whereabouts `range_start`/`range_end` outside `range`.
 
     ## Why is this bad?
     host-local refuses the config and every pod using the network fails to start (`ContainerCreating`,
@@ -87,8 +87,10 @@ def ipam_range_invalid(repo: Repo) -> Iterator[Violation]:
     ## Source
     containernetworking/plugins `plugins/ipam/host-local/backend/allocator/range.go` (`Range.Canonicalize`:
     "Network ... too small to allocate from" when the prefix leaves fewer than 2 host bits, gateway and
-    rangeStart/rangeEnd must be in the subnet, rangeEnd must not be before rangeStart) and `range_set.go`
-    (ranges in one set must be one family and must not overlap); whereabouts `pkg/config/config.go`
+    rangeStart/rangeEnd must be in the subnet, rangeEnd must not be before rangeStart), `range_set.go`
+    (a set must not be empty; ranges in one set must be one family and must not overlap) and
+    `plugins/ipam/host-local/backend/allocator/config.go` (range sets must not overlap each other);
+    whereabouts `pkg/config/config.go`
     (`range` as CIDR or `first-last/prefix`; without `range_start` the range's host bits are masked off;
     `exclude` must be CIDRs) and `pkg/allocate/allocate.go` (`range_start`/`range_end` are honoured only
     inside the range, otherwise silently ignored).

@@ -318,3 +318,13 @@ def test_505_and_506_use_only_the_owning_clusters_hardware() -> None:
     assert where(found, "EKSA505") == [("EKSA505", "x/nad.yaml", 5, col(pool, '"range"'))]
     f = next(f for f in found if f.rule_id == "EKSA505")
     assert [(loc.path, loc.line) for loc, _ in f.related] == [("x/hardware.csv", 2)]
+
+
+def test_501_overlapping_range_sets_and_empty_set() -> None:
+    text = nad('{"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/24"}], [{"subnet": "10.1.0.0/25"}], []]}')
+    found = findings({"nad.yaml": text})
+    line = text.splitlines()[4]
+    assert where(found, "EKSA501") == [("EKSA501", "nad.yaml", 5, line.rindex('"subnet"') + 1),
+                                       ("EKSA501", "nad.yaml", 5, line.rindex("[]") + 1)]
+    assert "earlier range set" in ids(found, "EKSA501")[0]
+    assert "empty range set" in ids(found, "EKSA501")[1]
