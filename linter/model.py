@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from eksa_lint.findings import Fix, NodePath, ObjectId
+from eksa_lint.findings import Fix, NodePath, ObjectId, Severity
 from eksa_lint.load.source import CsvRow, Document, SourceFile
 
 if TYPE_CHECKING:
@@ -110,6 +110,9 @@ class Violation:
     obj: Obj | None = None
     related: tuple[tuple[Ref, str], ...] = ()
     fix: Fix | None = None
+    # A rule whose checks differ in weight (e.g. a deprecation next to errors) may lower one finding's
+    # severity; a configured per-rule severity still wins.
+    severity: Severity | None = None
 
 
 class Obj:
