@@ -24,6 +24,7 @@ RULE_MODULES = (
     "eksa_lint.rules.loader",
     "eksa_lint.rules.schema_rules",
     "eksa_lint.rules.lifecycle",
+    "eksa_lint.rules.lifecycle_network",
     "eksa_lint.rules.lifecycle_cni",
     "eksa_lint.rules.cilium_features",
     "eksa_lint.rules.nad",
