@@ -78,16 +78,16 @@ def parse_nad(nad: Nad) -> NadIpam:
 def _subnet(out: NadIpam, path: NodePath, value: Any, what: str) -> ipnet.IPNet | None:
     net = ipnet.parse_cidr(value)
     if net is None:
-        out.add(path, f"{what} {value!r} is not a CIDR (address/prefix such as \"10.1.0.0/24\"); "
-                                   f"fix the value")
+        out.add(path, f'{what} {value!r} is not a CIDR (address/prefix such as "10.1.0.0/24"); fix the value')
         return None
     if ipnet.has_host_bits(value):
-        out.add(path, f'{what} "{value}" has host bits set; write the network address '
-                                   f'"{net}"')
+        out.add(path, f'{what} "{value}" has host bits set; write the network address "{net}"')
     return net
 
 
-def _bound(out: NadIpam, path: NodePath, value: Any, key: str, net: ipnet.IPNet, hint: str) -> ipnet.IPAddr | None:
+def _bound(
+    out: NadIpam, path: NodePath, value: Any, key: str, net: ipnet.IPNet, hint: str
+) -> ipnet.IPAddr | None:
     ip = _ip(value)
     if ip is None:
         out.add(path, f"{key} {value!r} is not an IP address; fix the value")
@@ -100,15 +100,18 @@ def _bound(out: NadIpam, path: NodePath, value: Any, key: str, net: ipnet.IPNet,
 
 def _host_local_range(out: NadIpam, plugin: CniPlugin, r: dict[str, Any], path: NodePath) -> Pool | None:
     if "subnet" not in r:
-        out.add(path, "host-local range has no subnet; add \"subnet\": \"<network>/<prefix>\"")
+        out.add(path, 'host-local range has no subnet; add "subnet": "<network>/<prefix>"')
         return None
     net = _subnet(out, path + ("subnet",), r.get("subnet"), "subnet")
     if net is None:
         return None
     if net.prefixlen > net.max_prefixlen - 2:
-        out.add(path + ("subnet",), f'subnet "{r.get("subnet")}" is too small to allocate from '
-                                                 f"(host-local needs /{net.max_prefixlen - 2} or larger); "
-                                                 f"widen the prefix")
+        out.add(
+            path + ("subnet",),
+            f'subnet "{r.get("subnet")}" is too small to allocate from '
+            f"(host-local needs /{net.max_prefixlen - 2} or larger); "
+            f"widen the prefix",
+        )
         return None
     start, end = ipnet.first_host(net), ipnet.last_host(net)
     if "rangeStart" in r:
@@ -116,15 +119,22 @@ def _host_local_range(out: NadIpam, plugin: CniPlugin, r: dict[str, Any], path: 
     if "rangeEnd" in r:
         e = _bound(out, path + ("rangeEnd",), r.get("rangeEnd"), "rangeEnd", net, "")
         if e is not None and e < start:
-            out.add(path + ("rangeEnd",), f'rangeEnd "{e}" is before rangeStart "{start}"; '
-                                                       f"swap them")
+            out.add(path + ("rangeEnd",), f'rangeEnd "{e}" is before rangeStart "{start}"; swap them')
         elif e is not None:
             end = e
     gw = ipnet.first_host(net)
     if "gateway" in r:
         gw = _bound(out, path + ("gateway",), r.get("gateway"), "gateway", net, " (the subnet)") or gw
-    return Pool(out.nad, "host-local", path + ("subnet",), net, (start, end), ("host-local",) + _nad_key(out.nad,
-                plugin), gw, path + ("gateway",))
+    return Pool(
+        out.nad,
+        "host-local",
+        path + ("subnet",),
+        net,
+        (start, end),
+        ("host-local",) + _nad_key(out.nad, plugin),
+        gw,
+        path + ("gateway",),
+    )
 
 
 def _host_local(out: NadIpam, plugin: CniPlugin, ipam: dict[str, Any]) -> None:
@@ -136,15 +146,17 @@ def _host_local(out: NadIpam, plugin: CniPlugin, ipam: dict[str, Any]) -> None:
     if isinstance(ranges, list):
         sets.extend((("ranges", i), s) for i, s in enumerate(ranges) if isinstance(s, list))
     elif ranges is not None:
-        out.add(base + ("ranges",), "ranges must be a list of range sets ([[{\"subnet\": ...}]]); "
-                                                 "wrap it in two lists")
+        out.add(
+            base + ("ranges",),
+            'ranges must be a list of range sets ([[{"subnet": ...}]]); wrap it in two lists',
+        )
     if not sets and ranges is None:
         out.add(base, 'host-local IPAM has no "subnet" and no "ranges"; add a subnet')
         return
     earlier_sets: list[Pool] = []
     for set_path, items in sets:
         if not items:
-            out.add(base + set_path, "empty range set; add a {\"subnet\": ...} or remove the set")
+            out.add(base + set_path, 'empty range set; add a {"subnet": ...} or remove the set')
             continue
         seen: list[Pool] = []
         for j, r in enumerate(items):
@@ -156,20 +168,29 @@ def _host_local(out: NadIpam, plugin: CniPlugin, ipam: dict[str, Any]) -> None:
                 continue
             for other in seen:
                 if other.net.version != pool.net.version:
-                    out.add(pool.path, f"range set mixes IPv{other.net.version} {other.net} and "
-                                                    f"IPv{pool.net.version} {pool.net}; put each family in its "
-                                                    f"own range set")
+                    out.add(
+                        pool.path,
+                        f"range set mixes IPv{other.net.version} {other.net} and "
+                        f"IPv{pool.net.version} {pool.net}; put each family in its "
+                        f"own range set",
+                    )
                     break
                 if ipnet.ranges_overlap(other.range, pool.range):
-                    out.add(pool.path, f"range {ipnet.range_text(pool.range)} overlaps range "
-                                                    f"{ipnet.range_text(other.range)} of the same range set; "
-                                                    f"make them disjoint")
+                    out.add(
+                        pool.path,
+                        f"range {ipnet.range_text(pool.range)} overlaps range "
+                        f"{ipnet.range_text(other.range)} of the same range set; "
+                        f"make them disjoint",
+                    )
                     break
             clash = next((o for o in earlier_sets if ipnet.ranges_overlap(o.range, pool.range)), None)
             if clash is not None:
-                out.add(pool.path, f"range {ipnet.range_text(pool.range)} overlaps range "
-                                   f"{ipnet.range_text(clash.range)} of an earlier range set; host-local rejects "
-                                   f"overlapping range sets: make them disjoint")
+                out.add(
+                    pool.path,
+                    f"range {ipnet.range_text(pool.range)} overlaps range "
+                    f"{ipnet.range_text(clash.range)} of an earlier range set; host-local rejects "
+                    f"overlapping range sets: make them disjoint",
+                )
             seen.append(pool)
             out.pools.append(pool)
         earlier_sets.extend(seen)
@@ -186,16 +207,20 @@ def _static(out: NadIpam, plugin: CniPlugin, ipam: dict[str, Any]) -> None:
         value = a.get("address")
         net = ipnet.parse_cidr(value)
         if net is None:
-            out.add(path, f"address {value!r} is not a CIDR (static IPAM wants \"10.1.0.5/24\"); "
-                                       f"add the prefix")
+            out.add(
+                path, f'address {value!r} is not a CIDR (static IPAM wants "10.1.0.5/24"); add the prefix'
+            )
             continue
         ip = ipnet.parse_ip(value.strip().split("/", 1)[0])
         assert ip is not None
-        out.pools.append(Pool(out.nad, "static", path, net, (ip, ip), ("static",) + _nad_key(out.nad, plugin)))
+        out.pools.append(
+            Pool(out.nad, "static", path, net, (ip, ip), ("static",) + _nad_key(out.nad, plugin))
+        )
 
 
-def _whereabouts_range(out: NadIpam, plugin: CniPlugin, r: dict[str, Any], path: NodePath,
-                       ipam: dict[str, Any], excludes_in: Any) -> Pool | None:
+def _whereabouts_range(
+    out: NadIpam, plugin: CniPlugin, r: dict[str, Any], path: NodePath, ipam: dict[str, Any], excludes_in: Any
+) -> Pool | None:
     value = r.get("range")
     key = path + ("range",)
     start = end = None
@@ -213,42 +238,74 @@ def _whereabouts_range(out: NadIpam, plugin: CniPlugin, r: dict[str, Any], path:
     else:
         net = ipnet.parse_cidr(value)
         if net is None:
-            out.add(key, f"range {value!r} is not a CIDR (\"10.1.0.0/24\" or \"10.1.0.10-10.1.0.20/24\"); "
-                         f"fix the value")
+            out.add(
+                key,
+                f'range {value!r} is not a CIDR ("10.1.0.0/24" or "10.1.0.10-10.1.0.20/24"); fix the value',
+            )
             return None
         given = ipnet.parse_ip(value.strip().split("/", 1)[0])
         if given not in (net.network_address, ipnet.first_host(net)) and "range_start" not in r:
-            out.add(key, f'range "{value}" has host bits set: whereabouts masks them and allocates from '
-                         f'{ipnet.first_host(net)}, not {given}; write "range": "{net}" with '
-                         f'"range_start": "{given}"')
+            out.add(
+                key,
+                f'range "{value}" has host bits set: whereabouts masks them and allocates from '
+                f'{ipnet.first_host(net)}, not {given}; write "range": "{net}" with '
+                f'"range_start": "{given}"',
+            )
     lo, hi = ipnet.first_host(net), ipnet.last_host(net)
     if start is None and "range_start" in r:
-        start = _bound(out, path + ("range_start",), r.get("range_start"), "range_start", net,
-                       " (whereabouts ignores it silently)")
+        start = _bound(
+            out,
+            path + ("range_start",),
+            r.get("range_start"),
+            "range_start",
+            net,
+            " (whereabouts ignores it silently)",
+        )
     if end is None and "range_end" in r:
-        end = _bound(out, path + ("range_end",), r.get("range_end"), "range_end", net,
-                     " (whereabouts ignores it silently)")
+        end = _bound(
+            out,
+            path + ("range_end",),
+            r.get("range_end"),
+            "range_end",
+            net,
+            " (whereabouts ignores it silently)",
+        )
     start = max(start, lo) if start is not None else lo
     end = min(end, hi) if end is not None else hi
     if end < start:
-        out.add(path + ("range_end",) if "range_end" in r else key,
-                             f"range end {end} is before range start {start}; swap them")
-        return None
+        out.add(
+            path + ("range_end",) if "range_end" in r else key,
+            f"range end {end} is before range start {start}: whereabouts ignores it and allocates up to "
+            f"{hi}; swap them",
+        )
+        end = hi
     excludes: list[ipnet.IPNet] = []
     ex_path = path + ("exclude",)
     if isinstance(excludes_in, list):
         for i, x in enumerate(excludes_in):
             xn = ipnet.parse_cidr(x)
             if xn is None:
-                out.add(ex_path + (i,), f"exclude entry {x!r} is not a CIDR; write e.g. "
-                                                     f'"{net.network_address}/32"')
+                out.add(
+                    ex_path + (i,),
+                    f"exclude entry {x!r} is not a CIDR; give it a prefix length, e.g. "
+                    f'"{net.network_address + 1}/32"',
+                )
             else:
                 excludes.append(xn)
     name = ipam.get("network_name")
     name = name if isinstance(name, str) else ""
     gw = _ip(ipam.get("gateway"))
-    return Pool(out.nad, "whereabouts", key, net, (start, end), ("whereabouts", name, str(net)), gw,
-                plugin.ipam_path + ("gateway",), tuple(excludes))
+    return Pool(
+        out.nad,
+        "whereabouts",
+        key,
+        net,
+        (start, end),
+        ("whereabouts", name, str(net)),
+        gw,
+        plugin.ipam_path + ("gateway",),
+        tuple(excludes),
+    )
 
 
 def _whereabouts(out: NadIpam, plugin: CniPlugin, ipam: dict[str, Any]) -> None:
@@ -275,8 +332,9 @@ def repo_ipam(repo: Repo) -> tuple[NadIpam, ...]:
     """Every NAD's IPAM in path order, parsed once per repo."""
     got = _CACHE.get(repo)
     if got is None:
-        got = tuple(parse_nad(n) for n in sorted(repo.nads, key=lambda n: (n.obj.path, n.obj.doc.index,
-                                                                            n.obj.base)))
+        got = tuple(
+            parse_nad(n) for n in sorted(repo.nads, key=lambda n: (n.obj.path, n.obj.doc.index, n.obj.base))
+        )
         _CACHE[repo] = got
     return got
 

@@ -15,8 +15,10 @@ from eksa_lint.registry import ERROR, rule
 HARDWARE_COLUMNS = (("ip_address", "node ip_address"), ("gateway", "node gateway"), ("bmc_ip", "BMC bmc_ip"))
 ENDPOINT_PATH = ("spec", "controlPlaneConfiguration", "endpoint", "host")
 TINKERBELL_IP_PATH = ("spec", "tinkerbellIP")
-CIDR_PATHS = (("pods", ("spec", "clusterNetwork", "pods", "cidrBlocks")),
-              ("services", ("spec", "clusterNetwork", "services", "cidrBlocks")))
+CIDR_PATHS = (
+    ("pods", ("spec", "clusterNetwork", "pods", "cidrBlocks")),
+    ("services", ("spec", "clusterNetwork", "services", "cidrBlocks")),
+)
 
 
 def _node_addresses(repo: Repo, cluster: EksaCluster) -> Iterator[tuple[ipnet.IPAddr, str, Ref, Any]]:
@@ -24,8 +26,12 @@ def _node_addresses(repo: Repo, cluster: EksaCluster) -> Iterator[tuple[ipnet.IP
     ("obj", obj, path) or ("row", HardwareRow, column)."""
     ip = ipnet.parse_ip(cluster.endpoint_host)
     if ip is not None:
-        yield ip, "control-plane endpoint", cluster.obj.ref(ENDPOINT_PATH, "value"), ("obj", cluster.obj,
-                                                                                      ENDPOINT_PATH)
+        yield (
+            ip,
+            "control-plane endpoint",
+            cluster.obj.ref(ENDPOINT_PATH, "value"),
+            ("obj", cluster.obj, ENDPOINT_PATH),
+        )
     dc = cluster.datacenter
     ip = ipnet.parse_ip(cluster.tinkerbell_ip)
     if ip is not None and dc is not None:
@@ -36,8 +42,12 @@ def _node_addresses(repo: Repo, cluster: EksaCluster) -> Iterator[tuple[ipnet.IP
         for column, what in HARDWARE_COLUMNS:
             ip = ipnet.parse_ip(row.get(column))
             if ip is not None:
-                yield ip, f"{what} of hardware {row.get('hostname') or row.row.line}", row.ref(column), (
-                    "row", row, column)
+                yield (
+                    ip,
+                    f"{what} of hardware {row.get('hostname') or row.row.line}",
+                    row.ref(column),
+                    ("row", row, column),
+                )
 
 
 def _cluster_cidrs(cluster: EksaCluster) -> Iterator[tuple[str, tuple[Any, ...], ipnet.IPNet]]:
@@ -51,8 +61,13 @@ def _cluster_cidrs(cluster: EksaCluster) -> Iterator[tuple[str, tuple[Any, ...],
                 yield what, base + (i,), net
 
 
-@rule(id="EKSA501", name="ipam-range-invalid", severity=ERROR, tags=("multus", "ipam"),
-      summary="A NAD's IPAM ranges are unparsable or inconsistent.")
+@rule(
+    id="EKSA501",
+    name="ipam-range-invalid",
+    severity=ERROR,
+    tags=("multus", "ipam"),
+    summary="A NAD's IPAM ranges are unparsable or inconsistent.",
+)
 def ipam_range_invalid(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
@@ -100,8 +115,13 @@ def ipam_range_invalid(repo: Repo) -> Iterator[Violation]:
             yield n.nad.obj.violation(path, message)
 
 
-@rule(id="EKSA502", name="ipam-gateway-allocatable", severity=ERROR, tags=("multus", "ipam"),
-      summary="A whereabouts gateway lies inside the range and is not excluded.")
+@rule(
+    id="EKSA502",
+    name="ipam-gateway-allocatable",
+    severity=ERROR,
+    tags=("multus", "ipam"),
+    summary="A whereabouts gateway lies inside the range and is not excluded.",
+)
 def ipam_gateway_allocatable(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
@@ -134,11 +154,13 @@ def ipam_gateway_allocatable(repo: Repo) -> Iterator[Violation]:
     for pool in iter_pools(repo):
         if pool.ipam_type != "whereabouts" or pool.gateway is None or not pool.hands_out(pool.gateway):
             continue
-        yield pool.nad.obj.violation(pool.gateway_path or pool.path,
-                                     f'gateway "{pool.gateway}" is inside whereabouts range '
-                                     f"{ipnet.range_text(pool.range)} and not excluded, so a pod can get it; add "
-                                     f'"{pool.gateway}/{pool.gateway.max_prefixlen}" to "exclude" or start the '
-                                     f"range after it")
+        yield pool.nad.obj.violation(
+            pool.gateway_path or pool.path,
+            f'gateway "{pool.gateway}" is inside whereabouts range '
+            f"{ipnet.range_text(pool.range)} and not excluded, so a pod can get it; add "
+            f'"{pool.gateway}/{pool.gateway.max_prefixlen}" to "exclude" or start the '
+            f"range after it",
+        )
 
 
 def _shares_allocator(a: Pool, b: Pool) -> bool:
@@ -150,8 +172,13 @@ def _excluded(pool: Pool, lo: ipnet.IPAddr, hi: ipnet.IPAddr) -> bool:
     return any(ipnet.contains(x, lo) and ipnet.contains(x, hi) for x in pool.excludes)
 
 
-@rule(id="EKSA503", name="ipam-pool-overlap", severity=ERROR, tags=("multus", "ipam"),
-      summary="Two NADs allocate from overlapping pools independently.")
+@rule(
+    id="EKSA503",
+    name="ipam-pool-overlap",
+    severity=ERROR,
+    tags=("multus", "ipam"),
+    summary="Two NADs allocate from overlapping pools independently.",
+)
 def ipam_pool_overlap(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
@@ -200,7 +227,9 @@ def _overlaps_in(pools: list[Pool]) -> Iterator[Violation]:
     first_clash: dict[int, tuple[int, Pool, ipnet.IPAddr, ipnet.IPAddr]] = {}
     active: list[Pool] = []
     for pool in sorted(pools, key=lambda p: (p.range[0].version, p.range[0], order[id(p)])):
-        active = [a for a in active if a.range[0].version == pool.range[0].version and a.range[1] >= pool.range[0]]
+        active = [
+            a for a in active if a.range[0].version == pool.range[0].version and a.range[1] >= pool.range[0]
+        ]
         for other in active:
             if other.nad.obj.identity == pool.nad.obj.identity or _shares_allocator(other, pool):
                 continue
@@ -220,11 +249,17 @@ def _overlaps_in(pools: list[Pool]) -> Iterator[Violation]:
             f'{later.describe()} of "{later.nad.name}" overlaps {earlier.describe()} of NAD '
             f'"{earlier.nad.name}" ({ipnet.range_text((lo, hi))}); the two allocate independently and can '
             f"give two pods the same address: make the pools disjoint",
-            related=[(earlier.nad.obj.ref(earlier.path), "overlapping pool")])
+            related=[(earlier.nad.obj.ref(earlier.path), "overlapping pool")],
+        )
 
 
-@rule(id="EKSA504", name="ipam-overlaps-cluster-cidr", severity=ERROR, tags=("multus", "ipam"),
-      summary="A NAD pool overlaps the cluster's pods or services CIDR.")
+@rule(
+    id="EKSA504",
+    name="ipam-overlaps-cluster-cidr",
+    severity=ERROR,
+    tags=("multus", "ipam"),
+    summary="A NAD pool overlaps the cluster's pods or services CIDR.",
+)
 def ipam_overlaps_cluster_cidr(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
@@ -262,12 +297,18 @@ def ipam_overlaps_cluster_cidr(repo: Repo) -> Iterator[Violation]:
                     pool.path,
                     f'{pool.describe()} of "{pool.nad.name}" overlaps the cluster\'s {what} CIDR {net} '
                     f'(cluster "{cluster.name}"); pick a secondary network outside the pod and service CIDRs',
-                    related=[(cluster.obj.ref(path, "value"), f"{what} CIDR")])
+                    related=[(cluster.obj.ref(path, "value"), f"{what} CIDR")],
+                )
                 break
 
 
-@rule(id="EKSA505", name="ipam-overlaps-node-address", severity=ERROR, tags=("multus", "ipam"),
-      summary="A NAD pool can hand out a node, endpoint or Tinkerbell address.")
+@rule(
+    id="EKSA505",
+    name="ipam-overlaps-node-address",
+    severity=ERROR,
+    tags=("multus", "ipam"),
+    summary="A NAD pool can hand out a node, endpoint or Tinkerbell address.",
+)
 def ipam_overlaps_node_address(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
@@ -312,11 +353,17 @@ def ipam_overlaps_node_address(repo: Repo) -> Iterator[Violation]:
             pool.path,
             f'{pool.describe()} of "{pool.nad.name}" contains {len(hits)} node address(es) of cluster '
             f'"{cluster.name}": {listed}; shrink the range or add them to "exclude"',
-            related=[(ref, what) for _, what, ref in hits])
+            related=[(ref, what) for _, what, ref in hits],
+        )
 
 
-@rule(id="EKSA506", name="cluster-cidr-overlap", severity=ERROR, tags=("ipam",),
-      summary="Pods and services CIDRs overlap each other or a node address.")
+@rule(
+    id="EKSA506",
+    name="cluster-cidr-overlap",
+    severity=ERROR,
+    tags=("ipam",),
+    summary="Pods and services CIDRs overlap each other or a node address.",
+)
 def cluster_cidr_overlap(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
@@ -356,9 +403,12 @@ def cluster_cidr_overlap(repo: Repo) -> Iterator[Violation]:
             for _, p_path, p_net in pods:
                 if ipnet.overlaps(s_net, p_net):
                     yield cluster.obj.violation(
-                        s_path, f"services CIDR {s_net} overlaps pods CIDR {p_net}; use disjoint ranges "
-                        f"(for example pods 192.168.0.0/16, services 10.96.0.0/12)", at="value",
-                        related=[(cluster.obj.ref(p_path, "value"), "pods CIDR")])
+                        s_path,
+                        f"services CIDR {s_net} overlaps pods CIDR {p_net}; use disjoint ranges "
+                        f"(for example pods 192.168.0.0/16, services 10.96.0.0/12)",
+                        at="value",
+                        related=[(cluster.obj.ref(p_path, "value"), "pods CIDR")],
+                    )
                     break
         if not cidrs:
             continue
@@ -367,8 +417,10 @@ def cluster_cidr_overlap(repo: Repo) -> Iterator[Violation]:
             if hit is None:
                 continue
             w, p, n = hit
-            message = (f'{what} {ip} is inside the {w} CIDR {n} of cluster "{cluster.name}"; pods and services '
-                       f"must not use node addresses: move the {w} CIDR or the address")
+            message = (
+                f'{what} {ip} is inside the {w} CIDR {n} of cluster "{cluster.name}"; pods and services '
+                f"must not use node addresses: move the {w} CIDR or the address"
+            )
             related = [(cluster.obj.ref(p, "value"), f"{w} CIDR")]
             if kind == "obj":
                 yield holder.violation(where, message, at="value", related=related)

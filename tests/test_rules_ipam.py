@@ -58,22 +58,47 @@ def ids(found: list, rule_id: str) -> list[str]:
 # -- EKSA501 ipam-range-invalid ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("ipam", "key", "words"), [
-    ('{"type": "host-local", "subnet": "10.1.0.0/33"}', '"subnet"', "not a CIDR"),
-    ('{"type": "host-local", "subnet": "10.1.0.5/24"}', '"subnet"', "host bits"),
-    ('{"type": "host-local", "subnet": "10.1.0.0/31"}', '"subnet"', "too small"),
-    ('{"type": "host-local", "subnet": "10.1.0.0/24", "rangeStart": "10.1.1.5"}', '"rangeStart"', "outside"),
-    ('{"type": "host-local", "subnet": "10.1.0.0/24", "rangeEnd": "10.1.0.x"}', '"rangeEnd"', "not an IP"),
-    ('{"type": "host-local", "subnet": "10.1.0.0/24", "rangeStart": "10.1.0.50", "rangeEnd": "10.1.0.10"}',
-     '"rangeEnd"', "before rangeStart"),
-    ('{"type": "host-local", "subnet": "10.1.0.0/24", "gateway": "10.2.0.1"}', '"gateway"', "outside"),
-    ('{"type": "whereabouts", "range": "10.1.0.0/24", "range_start": "10.1.1.5"}', '"range_start"',
-     "ignores it silently"),
-    ('{"type": "whereabouts", "range": "10.1.0.0/24", "range_end": "10.9.0.5"}', '"range_end"', "outside"),
-    ('{"type": "whereabouts", "range": "10.1.0.200/24"}', '"range"', "range_start"),
-    ('{"type": "whereabouts", "range": "10.1.0.0/24", "exclude": ["10.1.0.1"]}', '"10.1.0.1"', "not a CIDR"),
-    ('{"type": "static", "addresses": [{"address": "10.1.0.5"}]}', '"address"', "not a CIDR"),
-])
+@pytest.mark.parametrize(
+    ("ipam", "key", "words"),
+    [
+        ('{"type": "host-local", "subnet": "10.1.0.0/33"}', '"subnet"', "not a CIDR"),
+        ('{"type": "host-local", "subnet": "10.1.0.5/24"}', '"subnet"', "host bits"),
+        ('{"type": "host-local", "subnet": "10.1.0.0/31"}', '"subnet"', "too small"),
+        (
+            '{"type": "host-local", "subnet": "10.1.0.0/24", "rangeStart": "10.1.1.5"}',
+            '"rangeStart"',
+            "outside",
+        ),
+        (
+            '{"type": "host-local", "subnet": "10.1.0.0/24", "rangeEnd": "10.1.0.x"}',
+            '"rangeEnd"',
+            "not an IP",
+        ),
+        (
+            '{"type": "host-local", "subnet": "10.1.0.0/24", "rangeStart": "10.1.0.50", "rangeEnd": "10.1.0.10"}',
+            '"rangeEnd"',
+            "before rangeStart",
+        ),
+        ('{"type": "host-local", "subnet": "10.1.0.0/24", "gateway": "10.2.0.1"}', '"gateway"', "outside"),
+        (
+            '{"type": "whereabouts", "range": "10.1.0.0/24", "range_start": "10.1.1.5"}',
+            '"range_start"',
+            "ignores it silently",
+        ),
+        (
+            '{"type": "whereabouts", "range": "10.1.0.0/24", "range_end": "10.9.0.5"}',
+            '"range_end"',
+            "outside",
+        ),
+        ('{"type": "whereabouts", "range": "10.1.0.200/24"}', '"range"', "range_start"),
+        (
+            '{"type": "whereabouts", "range": "10.1.0.0/24", "exclude": ["10.1.0.1"]}',
+            '"10.1.0.1"',
+            "not a CIDR",
+        ),
+        ('{"type": "static", "addresses": [{"address": "10.1.0.5"}]}', '"address"', "not a CIDR"),
+    ],
+)
 def test_501_flags_the_offending_key(ipam: str, key: str, words: str) -> None:
     text = nad(ipam)
     found = findings({"nad.yaml": text})
@@ -82,8 +107,10 @@ def test_501_flags_the_offending_key(ipam: str, key: str, words: str) -> None:
 
 
 def test_501_range_set_overlap_and_mixed_families() -> None:
-    text = nad('{"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/24"}, {"subnet": "10.1.0.128/25"}], '
-               '[{"subnet": "10.2.0.0/24"}, {"subnet": "fd00::/64"}]]}')
+    text = nad(
+        '{"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/24"}, {"subnet": "10.1.0.128/25"}], '
+        '[{"subnet": "10.2.0.0/24"}, {"subnet": "fd00::/64"}]]}'
+    )
     found = findings({"nad.yaml": text})
     line = text.splitlines()[4]
     second = line.index('"subnet"', line.index("10.1.0.128") - 12) + 1
@@ -109,10 +136,14 @@ def test_501_conflist_plugin_path() -> None:
 
 def test_501_nearest_valid_configs_are_silent() -> None:
     good = [
-        ('{"type": "host-local", "subnet": "10.1.0.0/30", "rangeStart": "10.1.0.1", "rangeEnd": "10.1.0.2", '
-        '"gateway": "10.1.0.1"}'),
-        ('{"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/25"}, {"subnet": "10.1.0.128/25"}], '
-        '[{"subnet": "fd00::/64"}]]}'),
+        (
+            '{"type": "host-local", "subnet": "10.1.0.0/30", "rangeStart": "10.1.0.1", "rangeEnd": "10.1.0.2", '
+            '"gateway": "10.1.0.1"}'
+        ),
+        (
+            '{"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/25"}, {"subnet": "10.1.0.128/25"}], '
+            '[{"subnet": "fd00::/64"}]]}'
+        ),
         '{"type": "whereabouts", "range": "10.1.0.1/24"}',
         '{"type": "whereabouts", "range": "10.1.0.225-10.1.0.230/24", "exclude": ["10.1.0.226/32"]}',
         '{"type": "whereabouts", "range": "10.1.0.200/24", "range_start": "10.1.0.200"}',
@@ -123,12 +154,20 @@ def test_501_nearest_valid_configs_are_silent() -> None:
         assert where(findings({f"n{i}.yaml": nad(ipam)}), "EKSA501") == [], ipam
 
 
-@pytest.mark.parametrize("ipam", [
-    '"x"', "[1, 2]", "null", '{"type": "host-local", "subnet": 5}', '{"type": "host-local", "ranges": "a"}',
-    '{"type": "host-local", "ranges": [[1, "x", null]]}', '{"type": "whereabouts", "range": ["a"]}',
-    '{"type": "whereabouts", "range": "10.0.0.0/24", "exclude": "x", "ipRanges": [3, {"range": null}]}',
-    '{"type": "static", "addresses": [1, {"address": 7}]}',
-])
+@pytest.mark.parametrize(
+    "ipam",
+    [
+        '"x"',
+        "[1, 2]",
+        "null",
+        '{"type": "host-local", "subnet": 5}',
+        '{"type": "host-local", "ranges": "a"}',
+        '{"type": "host-local", "ranges": [[1, "x", null]]}',
+        '{"type": "whereabouts", "range": ["a"]}',
+        '{"type": "whereabouts", "range": "10.0.0.0/24", "exclude": "x", "ipRanges": [3, {"range": null}]}',
+        '{"type": "static", "addresses": [1, {"address": 7}]}',
+    ],
+)
 def test_bad_types_never_raise(ipam: str) -> None:
     found = findings({"nad.yaml": nad(ipam), "cluster.yaml": CLUSTER})
     assert not [f for f in found if f.rule_id == "EKSA009"]
@@ -144,11 +183,14 @@ def test_502_whereabouts_gateway_in_range() -> None:
     assert '"10.10.0.1/32" to "exclude"' in ids(found, "EKSA502")[0]
 
 
-@pytest.mark.parametrize("ipam", [
-    '{"type": "whereabouts", "range": "10.10.0.0/24", "exclude": ["10.10.0.1/32"], "gateway": "10.10.0.1"}',
-    '{"type": "whereabouts", "range": "10.10.0.0/24", "range_start": "10.10.0.10", "gateway": "10.10.0.1"}',
-    '{"type": "host-local", "subnet": "10.10.0.0/24", "gateway": "10.10.0.1"}',
-])
+@pytest.mark.parametrize(
+    "ipam",
+    [
+        '{"type": "whereabouts", "range": "10.10.0.0/24", "exclude": ["10.10.0.1/32"], "gateway": "10.10.0.1"}',
+        '{"type": "whereabouts", "range": "10.10.0.0/24", "range_start": "10.10.0.10", "gateway": "10.10.0.1"}',
+        '{"type": "host-local", "subnet": "10.10.0.0/24", "gateway": "10.10.0.1"}',
+    ],
+)
 def test_502_excluded_outside_or_host_local_is_silent(ipam: str) -> None:
     assert where(findings({"nad.yaml": nad(ipam)}), "EKSA502") == []
 
@@ -217,20 +259,31 @@ def test_505_pool_contains_endpoint_tinkerbell_and_hardware() -> None:
     found = findings({"nad.yaml": text, "cluster.yaml": CLUSTER, "hardware.csv": HARDWARE})
     assert where(found, "EKSA505") == [("EKSA505", "nad.yaml", 5, col(text, '"range"'))]
     msg = ids(found, "EKSA505")[0]
-    for part in ("control-plane endpoint 10.0.0.100", "tinkerbellIP 10.0.0.101", "node ip_address of hardware cp0",
-                 "BMC bmc_ip", "5 node address"):
+    for part in (
+        "control-plane endpoint 10.0.0.100",
+        "tinkerbellIP 10.0.0.101",
+        "node ip_address of hardware cp0",
+        "BMC bmc_ip",
+        "5 node address",
+    ):
         assert part in msg
 
 
 def test_505_excluded_or_range_outside_nodes_is_silent() -> None:
-    narrowed = nad('{"type": "whereabouts", "range": "10.0.0.0/24", "range_start": "10.0.0.200", '
-                   '"range_end": "10.0.0.250"}')
+    narrowed = nad(
+        '{"type": "whereabouts", "range": "10.0.0.0/24", "range_start": "10.0.0.200", '
+        '"range_end": "10.0.0.250"}'
+    )
     excluded = nad('{"type": "whereabouts", "range": "10.0.0.96/28", "exclude": ["10.0.0.96/29"]}')
     for text in (narrowed, excluded):
-        assert where(findings({"nad.yaml": text, "cluster.yaml": CLUSTER, "hardware.csv": HARDWARE}),
-                     "EKSA505") == []
-    host_local_gw = nad('{"type": "host-local", "subnet": "10.0.0.0/24", "rangeStart": "10.0.0.1", '
-                        '"rangeEnd": "10.0.0.10", "gateway": "10.0.0.1"}')
+        assert (
+            where(findings({"nad.yaml": text, "cluster.yaml": CLUSTER, "hardware.csv": HARDWARE}), "EKSA505")
+            == []
+        )
+    host_local_gw = nad(
+        '{"type": "host-local", "subnet": "10.0.0.0/24", "rangeStart": "10.0.0.1", '
+        '"rangeEnd": "10.0.0.10", "gateway": "10.0.0.1"}'
+    )
     found = findings({"nad.yaml": host_local_gw, "cluster.yaml": CLUSTER, "hardware.csv": HARDWARE})
     assert where(found, "EKSA505") == []
 
@@ -249,8 +302,11 @@ def test_506_node_addresses_inside_cidrs() -> None:
     text = CLUSTER.replace("host: 10.0.0.100", "host: 192.168.1.10").replace("10.0.0.101", "10.96.0.5")
     hw = HARDWARE.replace("10.0.0.11,", "192.168.5.5,")
     found = findings({"cluster.yaml": text, "hardware.csv": hw})
-    assert where(found, "EKSA506") == [("EKSA506", "cluster.yaml", 8, 13), ("EKSA506", "cluster.yaml", 19, 17),
-                                       ("EKSA506", "hardware.csv", 2, 23)]
+    assert where(found, "EKSA506") == [
+        ("EKSA506", "cluster.yaml", 8, 13),
+        ("EKSA506", "cluster.yaml", 19, 17),
+        ("EKSA506", "hardware.csv", 2, 23),
+    ]
 
 
 def test_506_disjoint_plan_is_silent() -> None:
@@ -268,8 +324,11 @@ def test_every_rule_documents_source_and_examples() -> None:
 
 
 def test_501_doc_examples() -> None:
-    bad = nad('{"type": "host-local", "subnet": "198.17.0.0/24", "rangeStart": "198.17.1.200", '
-              '"rangeEnd": "198.17.0.216"}', plugin='"type": "ipvlan", "master": "eth1"')
+    bad = nad(
+        '{"type": "host-local", "subnet": "198.17.0.0/24", "rangeStart": "198.17.1.200", '
+        '"rangeEnd": "198.17.0.216"}',
+        plugin='"type": "ipvlan", "master": "eth1"',
+    )
     good = bad.replace("198.17.1.200", "198.17.0.200")
     assert len(where(findings({"nad.yaml": bad}), "EKSA501")) == 1
     assert where(findings({"nad.yaml": good}), "EKSA501") == []
@@ -282,9 +341,13 @@ def test_503_to_506_doc_examples() -> None:
     assert len(where(findings({"a.yaml": a, "b.yaml": bad_b}), "EKSA503")) == 0  # different files, no Cluster
     assert len(where(findings({"a.yaml": a, "b.yaml": bad_b, "c.yaml": CLUSTER}), "EKSA503")) == 1
     assert where(findings({"a.yaml": a, "b.yaml": good_b, "c.yaml": CLUSTER}), "EKSA503") == []
-    bad_c = CLUSTER.replace("[192.168.0.0/16]", "[10.96.0.0/12]").replace("[10.96.0.0/12]\n---", "[10.96.0.0/16]\n---")
-    assert "services CIDR 10.96.0.0/16 overlaps pods CIDR 10.96.0.0/12" in ids(findings({"c.yaml": bad_c}),
-                                                                                "EKSA506")[0]
+    bad_c = CLUSTER.replace("[192.168.0.0/16]", "[10.96.0.0/12]").replace(
+        "[10.96.0.0/12]\n---", "[10.96.0.0/16]\n---"
+    )
+    assert (
+        "services CIDR 10.96.0.0/16 overlaps pods CIDR 10.96.0.0/12"
+        in ids(findings({"c.yaml": bad_c}), "EKSA506")[0]
+    )
 
 
 def test_503_one_finding_per_later_nad_naming_the_first_in_path_order() -> None:
@@ -298,15 +361,20 @@ def test_503_one_finding_per_later_nad_naming_the_first_in_path_order() -> None:
 
 
 def test_503_many_disjoint_nads_stay_fast() -> None:
-    files = {f"n{i}.yaml": nad(f'{{"type": "host-local", "subnet": "10.{i // 250}.{i % 250}.0/24"}}', f"n{i}")
-             for i in range(1500)}
+    files = {
+        f"n{i}.yaml": nad(f'{{"type": "host-local", "subnet": "10.{i // 250}.{i % 250}.0/24"}}', f"n{i}")
+        for i in range(1500)
+    }
     files["k.yaml"] = CLUSTER
     assert where(findings(files, select=["EKSA503"]), "EKSA503") == []
 
 
 def test_505_and_506_use_only_the_owning_clusters_hardware() -> None:
-    other = CLUSTER.replace("name: c1", "name: c2").replace("10.0.0.100", "10.5.0.100").replace("10.0.0.101",
-                                                                                                 "10.5.0.101")
+    other = (
+        CLUSTER.replace("name: c1", "name: c2")
+        .replace("10.0.0.100", "10.5.0.100")
+        .replace("10.0.0.101", "10.5.0.101")
+    )
     hw = HARDWARE.replace("10.0.0.11,", "10.7.0.11,").replace("10.0.1.11,", "192.168.3.3,")
     pool = nad('{"type": "whereabouts", "range": "10.7.0.0/24"}')
     files = {"x/cluster.yaml": CLUSTER, "x/nad.yaml": pool, "y/cluster.yaml": other, "y/hardware.csv": hw}
@@ -321,10 +389,14 @@ def test_505_and_506_use_only_the_owning_clusters_hardware() -> None:
 
 
 def test_501_overlapping_range_sets_and_empty_set() -> None:
-    text = nad('{"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/24"}], [{"subnet": "10.1.0.0/25"}], []]}')
+    text = nad(
+        '{"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/24"}], [{"subnet": "10.1.0.0/25"}], []]}'
+    )
     found = findings({"nad.yaml": text})
     line = text.splitlines()[4]
-    assert where(found, "EKSA501") == [("EKSA501", "nad.yaml", 5, line.rindex('"subnet"') + 1),
-                                       ("EKSA501", "nad.yaml", 5, line.rindex("[]") + 1)]
+    assert where(found, "EKSA501") == [
+        ("EKSA501", "nad.yaml", 5, line.rindex('"subnet"') + 1),
+        ("EKSA501", "nad.yaml", 5, line.rindex("[]") + 1),
+    ]
     assert "earlier range set" in ids(found, "EKSA501")[0]
     assert "empty range set" in ids(found, "EKSA501")[1]
