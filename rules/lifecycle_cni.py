@@ -324,8 +324,9 @@ def cilium_option_invalid(repo: Repo) -> Iterator[Violation]:
     ## Source
     aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` validateCiliumConfig (validCiliumPolicyEnforcementModes)
     and `cluster_types.go` (CiliumPolicyModeDefault/Always/Never, CiliumRoutingModeOverlay/Direct,
-    CiliumConfig fields); `pkg/networking/cilium` templater (native-routing CIDRs are passed only in
-    direct mode). Field versions: EKS-A release notes / CHANGELOG.
+    CiliumConfig fields); `pkg/networking/cilium/templater.go` (the native-routing CIDRs are passed to
+    Cilium only with routingMode direct; direct without a CIDR is valid: it sets autoDirectNodeRoutes, so
+    it is not flagged). Field versions: EKS-A release notes / CHANGELOG.
     """
     for c in repo.clusters:
         cilium = c.cilium

@@ -66,6 +66,15 @@ def test_eksa201_cilium_uninstall_in_script_not_in_comment() -> None:
     assert where(found, "EKSA201") == []
 
 
+def test_eksa201_cilium_uninstall_in_makefile_and_workflow() -> None:
+    make = "swap:\n\t@echo swapping\n\tcilium uninstall\n"
+    wf = "on: push\njobs:\n  swap:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cilium uninstall\n"
+    for name, text, pos in (("Makefile", make, (3, 2)), (".github/workflows/cni.yml", wf, (6, 14))):
+        found = findings({"cluster.yaml": cluster(CILIUM_DEFAULT), name: text})
+        f = next(f for f in found if f.rule_id == "EKSA201")
+        assert [(r.path, r.line, r.col) for r, _ in f.related] == [(name, *pos)], name
+
+
 def test_eksa201_cilium_helm_release_and_argo_app() -> None:
     flux = """\
     apiVersion: helm.toolkit.fluxcd.io/v2
