@@ -400,3 +400,24 @@ def test_501_overlapping_range_sets_and_empty_set() -> None:
     ]
     assert "earlier range set" in ids(found, "EKSA501")[0]
     assert "empty range set" in ids(found, "EKSA501")[1]
+
+
+def test_bare_metal_fixture_repo() -> None:
+    from pathlib import Path
+
+    from eksa_lint.config import Settings
+
+    from tests.conftest import lint_tree
+
+    root = Path(__file__).parent / "fixtures" / "ipam" / "baremetal"
+    s = Settings()
+    s.select = ("EKSA501", "EKSA502", "EKSA503", "EKSA504", "EKSA505", "EKSA506")
+    found = [f for f in lint_tree(root, settings=s).findings if f.suppressed is None]
+    got = sorted((rid, Path(path).name, line, col) for rid, path, line, col in where(found))
+    assert got == [
+        ("EKSA501", "nads.yaml", 50, 9),
+        ("EKSA502", "nads.yaml", 33, 9),
+        ("EKSA503", "nads.yaml", 32, 9),
+        ("EKSA504", "nads.yaml", 49, 9),
+        ("EKSA505", "nads.yaml", 66, 9),
+    ]
