@@ -421,3 +421,14 @@ def test_bare_metal_fixture_repo() -> None:
         ("EKSA504", "nads.yaml", 49, 9),
         ("EKSA505", "nads.yaml", 66, 9),
     ]
+
+
+def test_501_and_504_whereabouts_ip_ranges() -> None:
+    text = nad(
+        '{"type": "whereabouts", "ipRanges": [{"range": "172.31.0.0/24"}, '
+        '{"range": "192.168.7.0/24", "range_start": "192.168.8.1"}]}'
+    )
+    found = findings({"nad.yaml": text, "cluster.yaml": CLUSTER})
+    line = text.splitlines()[4]
+    assert where(found, "EKSA501") == [("EKSA501", "nad.yaml", 5, col(text, '"range_start"'))]
+    assert where(found, "EKSA504") == [("EKSA504", "nad.yaml", 5, line.rindex('"range"') + 1)]
