@@ -171,6 +171,8 @@ def cluster_network_invalid(repo: Repo) -> Iterator[Violation]:
     /24 with node mask 24 leaves room for one node only, and kube-controller-manager refuses a node mask more
     than 16 bits longer than the cluster CIDR.
 
+    Fragments without a known `datacenterRef.kind` (documentation snippets, partial specs) are not checked.
+
     ## Example
     ```yaml
     clusterNetwork:
@@ -192,7 +194,11 @@ def cluster_network_invalid(repo: Repo) -> Iterator[Violation]:
     cluster CIDR).
     """
     for c in repo.clusters:
-        if not isinstance(c.obj.spec, dict):
+        if c.provider is None or not isinstance(c.obj.spec, dict):
+            continue
+        if not isinstance(c.obj.get(*NETWORK_PATH), dict):
+            yield c.obj.violation(NETWORK_PATH, "clusterNetwork is missing; EKS-A needs pods.cidrBlocks and "
+                                                "services.cidrBlocks, e.g. 192.168.0.0/16 and 10.96.0.0/12")
             continue
         yield from _cidr_blocks(c, "pods")
         yield from _cidr_blocks(c, "services")

@@ -211,3 +211,34 @@ def test_bad_types_do_not_raise() -> None:
                                                "metadata: {name: d}\nspec: 5\n"})
     assert not [f for f in found if f.rule_id == "EKSA009"]
     assert ("EKSA210", "c.yaml", 9, 5) in ids(found, "EKSA210")
+
+
+def test_eksa210_one_finding_when_cluster_network_missing_and_silent_on_fragments() -> None:
+    full = cluster(NET).replace("  clusterNetwork:\n" + indent(NET, "    "), "")
+    assert "clusterNetwork" not in full
+    assert ids(findings({"c.yaml": full}), "EKSA210") == [("EKSA210", "c.yaml", 4, 1)]
+    fragment = "apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Cluster\nmetadata: {name: c1}\nspec:\n" \
+               "  workerNodeGroupConfigurations: [{name: md-0, count: 1}]\n"
+    assert ids(findings({"c.yaml": fragment}), "EKSA210") == []
+
+
+def _doc_blocks(rule_id: str, lang: str) -> list[str]:
+    from eksa_lint.registry import get_rule
+
+    doc = get_rule(rule_id).explanation
+    parts = doc.split(f"```{lang}\n")[1:]
+    return [p.split("```", 1)[0] for p in parts]
+
+
+def test_eksa212_doc_examples() -> None:
+    bad, good = _doc_blocks("EKSA212", "csv")
+    assert ids(findings({"hardware.csv": bad}), "EKSA212") == [("EKSA212", "hardware.csv", 3, 23)]
+    assert ids(findings({"hardware.csv": good}), "EKSA212") == []
+
+
+def test_eksa209_doc_examples() -> None:
+    bad, good = _doc_blocks("EKSA209", "yaml")
+    wrap = NET + "cniConfig:\n" + indent(dedent(bad), "  ")
+    assert ids(findings({"c.yaml": cluster(wrap)}), "EKSA209") == [("EKSA209", "c.yaml", 13, 9)]
+    wrap = NET + "cniConfig:\n" + indent(dedent(good), "  ")
+    assert ids(findings({"c.yaml": cluster(wrap)}), "EKSA209") == []
