@@ -38,6 +38,8 @@ UNINSTALL_FILES = ("*.sh", "*.bash", "*.zsh", "Makefile", "makefile", "GNUmakefi
 UNINSTALL_RE = re.compile(r"\bcilium\s+uninstall\b")
 
 VALID_CNIS = ("cilium", "kindnetd")
+# The deprecated `cni` value -> the cniConfig plugin EKS-A's defaulting turns it into (cluster_defaults.go).
+CNI_TO_CONFIG = {"cilium": "cilium", "cilium-enterprise": "cilium", "kindnetd": "kindnetd"}
 POLICY_MODES = ("default", "always", "never")
 ROUTING_MODES = ("overlay", "direct")
 NATIVE_CIDR_FAMILY = {"ipv4NativeRoutingCIDR": 4, "ipv6NativeRoutingCIDR": 6}
@@ -219,8 +221,9 @@ def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
     Repeats EKS-A's CNI checks: `cni` and `cniConfig` both set; `cniConfig` with neither or both of
-    `cilium`/`kindnetd`; `kindnetd` on a provider other than Docker; `cni` other than `cilium`/`kindnetd`.
-    The deprecated `cni` field alone is reported as a warning.
+    `cilium`/`kindnetd`, or no CNI at all; `kindnetd` on a provider other than Docker; `cni` other than
+    `cilium`/`kindnetd` (`cilium-enterprise` is defaulted to cilium). The deprecated `cni` field alone is
+    reported as a warning.
 
     ## Why is this bad?
     `eksctl anywhere create/upgrade cluster` fails validation on each of these; kindnetd is only shipped
@@ -243,7 +246,9 @@ def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
     ## Source
     aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` validateCNIPlugin / validateCNIConfig ("both old and new
     formats used", "no cni plugin specified", "cannot specify more than one cni plugins", "cni %s not
-    supported"; validCNIs in `cluster_types.go` = cilium, kindnetd); kindnetd is the Docker provider's CNI.
+    supported"; validCNIs in `cluster_types.go` = cilium, kindnetd); `cluster_defaults.go` setCNIConfigDefault
+    (turns `cni` into cniConfig, cilium-enterprise into cilium, anything else into an empty cniConfig);
+    kindnetd is the Docker provider's CNI.
     """
     for c in repo.clusters:
         net = c.obj.get(*NET_PATH)
@@ -252,23 +257,28 @@ def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
         docker = c.provider in (None, "docker")
         if "cni" in net:
             cni = net.get("cni")
+            plugin = CNI_TO_CONFIG.get(cni) if isinstance(cni, str) else None
             if "cniConfig" in net:
                 yield c.obj.violation(NET_PATH + ("cni",),
                                       f"both cni ({cni!r}) and cniConfig are set; EKS-A rejects the mix: "
                                       "remove cni and keep cniConfig")
-            elif cni not in VALID_CNIS:
+            elif plugin is None:
                 yield c.obj.violation(NET_PATH + ("cni",),
-                                      f"cni {cni!r} is not supported; use cniConfig with cilium: {{}}")
-            elif cni == "kindnetd" and not docker:
+                                      f"cni {cni!r} is not supported (EKS-A knows {', '.join(VALID_CNIS)}); "
+                                      "use cniConfig: {cilium: {}}")
+            elif plugin == "kindnetd" and not docker:
                 yield c.obj.violation(NET_PATH + ("cni",),
                                       f"cni kindnetd is only for the Docker provider, not {c.provider}; "
                                       "use cniConfig: {cilium: {}}")
             else:
                 yield Violation(c.obj.ref(NET_PATH + ("cni",)),
-                                f"cni: {cni} is deprecated; write cniConfig: {{{cni}: {{}}}} instead",
+                                f"cni: {cni} is deprecated; write cniConfig: {{{plugin}: {{}}}} instead",
                                 c.obj, severity=WARNING)
             continue
         if "cniConfig" not in net:
+            yield c.obj.violation(NET_PATH,
+                                  "clusterNetwork names no CNI (neither cniConfig nor cni); EKS-A fails with "
+                                  "\"no cni plugin specified\": add cniConfig: {cilium: {}}")
             continue
         cfg = net.get("cniConfig")
         if not isinstance(cfg, dict) or not ({"cilium", "kindnetd"} & set(cfg)):

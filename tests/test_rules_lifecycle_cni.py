@@ -149,6 +149,23 @@ def test_eksa206_cni_config_plugins() -> None:
     assert where(found, "EKSA206") == [("EKSA206", "c.yaml", 10, 7)]
 
 
+def test_eksa206_no_cni_at_all_and_cilium_enterprise() -> None:
+    found = findings({"c.yaml": cluster("pods: {cidrBlocks: [192.168.0.0/16]}")})
+    assert where(found, "EKSA206") == [("EKSA206", "c.yaml", 8, 3)]
+    assert "no cni plugin specified" in next(f.message for f in found if f.rule_id == "EKSA206")
+    found = findings({"c.yaml": cluster("cni: cilium-enterprise")})  # defaulted to cilium: only deprecated
+    assert [f.severity for f in found if f.rule_id == "EKSA206"] == [WARNING]
+
+
+def test_eksa206_corpus_empty_cni_fixture(shared) -> None:
+    from eksa_lint.config import Settings
+    from eksa_lint.engine import lint
+
+    root = shared / "corpus" / "aws__eks-anywhere" / "pkg" / "api" / "v1alpha1" / "testdata"
+    result = lint(["cluster_empty_cni.yaml"], Settings(select=("EKSA206",)), cwd=str(root))
+    assert [(f.rule_id, f.location.line, f.location.col) for f in result.findings] == [("EKSA206", 22, 3)]
+
+
 def test_eksa206_silent_for_valid_configs() -> None:
     assert where(findings({"c.yaml": cluster(CILIUM_DEFAULT)}), "EKSA206") == []
     docker = cluster("cniConfig:\n  kindnetd: {}", dc="DockerDatacenterConfig")
