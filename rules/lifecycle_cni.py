@@ -157,10 +157,13 @@ def custom_cni_without_skip_upgrade(repo: Repo) -> Iterator[Violation]:
                       operation=("set", CILIUM_PATH, "skipUpgrade", "true"))
         cur = cilium.get("skipUpgrade") if cilium is not None else None
         state = "is not set" if cur is None else f"is {cur!r}"
+        also = ""
+        if cilium is not None and "policyEnforcementMode" in cilium:
+            also = " and remove policyEnforcementMode (EKS-A rejects it with skipUpgrade)"
         yield c.obj.violation(
             c.deepest_cilium_path(),
             f"cluster {c.name!r} replaces EKS-A's Cilium ({first}) but cniConfig.cilium.skipUpgrade {state}: "
-            "the next upgrade reinstalls Cilium; set cniConfig.cilium.skipUpgrade: true",
+            f"the next upgrade reinstalls Cilium; set cniConfig.cilium.skipUpgrade: true{also}",
             related=signals, fix=fix)
 
 

@@ -39,6 +39,12 @@ def test_eksa201_flags_flannel_daemonset_at_cilium() -> None:
         "set", ("spec", "clusterNetwork", "cniConfig", "cilium"), "skipUpgrade", "true")
 
 
+def test_eksa201_message_asks_to_remove_policy_mode() -> None:
+    net = "cniConfig:\n  cilium: {policyEnforcementMode: always}"
+    found = findings({"cluster.yaml": cluster(net), "f.yaml": FLANNEL})
+    assert "remove policyEnforcementMode" in next(f.message for f in found if f.rule_id == "EKSA201")
+
+
 def test_eksa201_silent_with_skip_upgrade_true() -> None:
     found = findings({"c/cluster.yaml": cluster(SKIP), "c/flannel.yaml": FLANNEL})
     assert where(found, "EKSA201") == []
@@ -247,3 +253,23 @@ def test_eksa201_205_doc_examples() -> None:
     meta = '{name: w01, annotations: {anywhere.eks.amazonaws.com/eksa-cilium: ""}}'
     good = findings({"c/cluster.yaml": cluster(SKIP, meta=meta, mgmt="mgmt"), "c/f.yaml": FLANNEL})
     assert not {f.rule_id for f in good} & {"EKSA201", "EKSA205"}
+
+
+def test_eksa201_unsafe_fix_sets_skip_upgrade(tmp_path) -> None:
+    from io import StringIO
+
+    from eksa_lint.app import CheckRequest, run_check
+    from eksa_lint.config import Settings
+
+    from tests.conftest import write_tree
+
+    block = "cniConfig:\n  cilium:\n    skipUpgrade: false  # we run flannel"
+    write_tree(tmp_path, {"c.yaml": cluster(block), "f.yaml": FLANNEL})
+    before = (tmp_path / "c.yaml").read_text()
+    req = CheckRequest(["."], Settings(select=("EKSA201",)), fix=True, cwd=str(tmp_path))
+    assert run_check(req, StringIO(), StringIO()) == 1
+    assert (tmp_path / "c.yaml").read_text() == before  # unsafe: not applied by --fix alone
+    req = CheckRequest(["."], Settings(select=("EKSA201",)), fix=True, unsafe_fixes=True, cwd=str(tmp_path))
+    assert run_check(req, StringIO(), StringIO()) == 0
+    after = (tmp_path / "c.yaml").read_text()
+    assert after == before.replace("skipUpgrade: false", "skipUpgrade: true")
