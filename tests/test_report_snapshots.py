@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from eksa_lint.cli import main
+from eksa_lint.config import load_settings
+from eksa_lint.engine import RunResult, lint
 from eksa_lint.registry import get_rule
 
 HERE = Path(__file__).resolve().parent
@@ -60,12 +62,23 @@ def normalise(fmt: str, out: str) -> str:
     return out
 
 
-def render(fmt: str, workdir: Path) -> tuple[int, str]:
-    """Lint a copy of the fixture outside any git repo (so the root is the copy) and return (exit, output)."""
+def copy_fixture(workdir: Path) -> Path:
+    """A copy of the fixture outside any git repo, so that the copy is the repo root."""
     repo = workdir / "repo"
     if repo.exists():
         shutil.rmtree(repo)
     shutil.copytree(FIXTURE, repo)
+    return repo
+
+
+def lint_fixture(workdir: Path) -> RunResult:
+    repo = copy_fixture(workdir)
+    return lint(["."], load_settings(str(repo)), cwd=str(repo))
+
+
+def render(fmt: str, workdir: Path) -> tuple[int, str]:
+    """Lint a copy of the fixture with the CLI and return (exit code, normalised output)."""
+    repo = copy_fixture(workdir)
     old = os.getcwd()
     os.chdir(repo)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/eksa-lint/eksa-lint"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
+# GitHub code scanning rejects a run with more than 25,000 results, stores at most 100 locations per result
+# and shows at most 10 tags per rule (docs.github.com: "About code scanning limits on SARIF results").
+MAX_RESULTS = 25_000
+MAX_RELATED = 100
+MAX_TAGS = 10
+_WHAT_IT_DOES = re.compile(r"^## What it does\s*\n(?P<para>.+?)(?:\n\s*\n|\n##|\Z)", re.DOTALL | re.MULTILINE)
 
 
 def _uri(path: str) -> str:
@@ -43,17 +50,24 @@ def _location(loc: Location, message: str | None = None, ident: int | None = Non
     return out
 
 
+def full_description(r: Any) -> str:
+    """The first paragraph of the rule's "What it does" section (code scanning shows it atop the alert)."""
+    m = _WHAT_IT_DOES.search(r.explanation or "")
+    para = " ".join(m.group("para").split()) if m else ""
+    return para or r.summary
+
+
 def _rule(r: Any) -> dict[str, Any]:
     doc = r.documentation()
     return {
         "id": r.id,
         "name": r.name,
         "shortDescription": {"text": r.summary},
-        "fullDescription": {"text": r.summary},
+        "fullDescription": {"text": full_description(r)},
         "help": {"text": doc, "markdown": doc},
         "helpUri": r.help_uri,
         "defaultConfiguration": {"level": _LEVEL[r.severity]},
-        "properties": {"tags": list(r.tags) or ["eksa-lint"], "fixable": r.fixable or "no"},
+        "properties": {"tags": list(r.tags)[:MAX_TAGS] or ["eksa-lint"], "fixable": r.fixable or "no"},
     }
 
 
@@ -69,7 +83,9 @@ def _result(f: Finding, index: dict[str, int], files: dict[str, str]) -> dict[st
     if f.obj is not None:
         res["properties"] = {"object": f.obj.display()}
     if f.related:
-        res["relatedLocations"] = [_location(loc, msg, i) for i, (loc, msg) in enumerate(f.related, start=1)]
+        res["relatedLocations"] = [
+            _location(loc, msg, i) for i, (loc, msg) in enumerate(f.related[:MAX_RELATED], start=1)
+        ]
     if f.suppressed is not None:
         sup: dict[str, Any] = {"kind": "inSource", "status": "accepted"}
         if f.suppressed:
@@ -103,6 +119,19 @@ def build(result: RunResult) -> dict[str, Any]:
     index = {r.id: i for i, r in enumerate(rules)}
     files = {f.path: f.text for f in result.files}
     root_uri = pathlib.Path(result.root).resolve().as_uri().rstrip("/") + "/"
+    findings = result.findings
+    invocation: dict[str, Any] = {"executionSuccessful": result.internal_errors == 0}
+    if len(findings) > MAX_RESULTS:
+        # keep the most severe unsuppressed findings, in their usual order, and say how many were left out
+        keep = sorted(range(len(findings)), key=lambda i: (findings[i].suppressed is not None, -findings[i].severity))
+        kept = set(keep[:MAX_RESULTS])
+        left_out = len(findings) - MAX_RESULTS
+        findings = [f for i, f in enumerate(findings) if i in kept]
+        invocation["toolExecutionNotifications"] = [{
+            "level": "warning",
+            "message": {"text": f"{left_out} less severe results left out: GitHub code scanning accepts at most "
+                                f"{MAX_RESULTS} results per run; use the json format for all of them"},
+        }]  # fmt: skip
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -120,8 +149,8 @@ def build(result: RunResult) -> dict[str, Any]:
                 "automationDetails": {"id": "eksa-lint/"},
                 "originalUriBaseIds": {"SRCROOT": {"uri": root_uri}},
                 "columnKind": "unicodeCodePoints",
-                "invocations": [{"executionSuccessful": result.internal_errors == 0}],
-                "results": [_result(f, index, files) for f in result.findings],
+                "invocations": [invocation],
+                "results": [_result(f, index, files) for f in findings],
             }
         ],
     }
