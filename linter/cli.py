@@ -59,6 +59,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Only findings, no summary.")
 @click.option("--show-suppressed", is_flag=True, help="Also show suppressed findings (text).")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for loading (default: 1).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the context cache (.eksa-lint-cache/).")
 @click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
               help="Also write a report in FORMAT to FILE (repeatable), e.g. --report sarif:eksa-lint.sarif.")
 @click.option("--statistics", is_flag=True, help="Show the number of findings per rule instead of each finding.")
@@ -87,6 +88,7 @@ def check(
     quiet: bool,
     show_suppressed: bool,
     jobs: int | None,
+    no_cache: bool,
     reports: tuple[str, ...],
     statistics: bool,
     fix: bool,
@@ -122,6 +124,8 @@ def check(
     _apply_cli(settings, target, fail_level, select, ignore, crd_dir, jobs)
     if include_docs:
         settings.docs = True
+    if no_cache:
+        settings.cache = False
 
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"

@@ -43,6 +43,7 @@ class Settings:
     baseline: str | None = None
     config_path: str | None = None
     jobs: int = 1
+    cache: bool = True  # reuse loaded context files from .eksa-lint-cache/
 
     # -- rule selection --------------------------------------------------------------------------------------------
 

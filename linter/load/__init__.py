@@ -6,15 +6,26 @@ import csv
 import io
 import os
 import re
+from typing import Any
 
 from eksa_lint.load.docs_extract import doc_kind, extract_blocks, masked
 from eksa_lint.load.source import CsvRow, Document, LoadProblem, SourceFile
 from eksa_lint.load.yaml_loader import load_json, load_yaml
 
-__all__ = ["CsvRow", "Document", "LoadProblem", "SourceFile", "load_file", "read_text", "DEFAULT_MAX_BYTES"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "CsvRow",
+    "Document",
+    "LoadProblem",
+    "SourceFile",
+    "apply_state",
+    "file_state",
+    "load_file",
+    "read_text",
+]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-_TEMPLATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]*)?\{\{", re.M)
+_TEMPLATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]*)?\{\{", re.MULTILINE)
 
 
 def read_text(file: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
@@ -56,8 +67,7 @@ def decode_into(file: SourceFile, data: bytes) -> bool:
             )
         )
         return False
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     file.text = text
     return True
 
@@ -182,3 +192,34 @@ def load_csv(file: SourceFile) -> None:
             values[name] = cell.strip()
             pos = start + len(cell) + 1 if found >= 0 else pos
         file.csv_rows.append(CsvRow(line_no, values, cols, raw))
+
+
+# -- loaded state as plain data (worker processes and the context cache) ------------------------------------------
+
+
+def file_state(file: SourceFile) -> tuple[Any, ...] | None:
+    """What loading produced, as plain data (no node trees), or None when it cannot travel that way (Markdown
+    and shell files, whose documents point into blocks)."""
+    if file.kind not in ("yaml", "json", "csv"):
+        return None
+    return (
+        file.text,
+        file.skipped,
+        [(p.rule_id, p.message, p.line, p.col, p.end_line, p.end_col) for p in file.problems],
+        [(d.index, d.data) for d in file.documents],
+        list(file.csv_header),
+        [(r.line, r.values, r.columns, r.raw) for r in file.csv_rows],
+    )
+
+
+def apply_state(file: SourceFile, state: tuple[Any, ...]) -> SourceFile:
+    """Fill `file` from `file_state` output; its documents compose their node trees again when first asked."""
+    text, skipped, problems, docs, header, rows = state
+    file.text = text
+    file._lines = None
+    file.skipped = bool(skipped)
+    file.problems = [LoadProblem(*p) for p in problems]
+    file.documents = [Document(file, index, data, lazy=True) for index, data in docs]
+    file.csv_header = tuple(header)
+    file.csv_rows = [CsvRow(*r) for r in rows]
+    return file

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json.decoder
 import re
 
+from eksa_lint.load.positions import LineIndex
 from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from eksa_lint.load.positions import LineIndex
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from eksa_lint.load.jsonpos import JsonSyntaxError, compose_json
 from eksa_lint.load.positions import scalar_source_map
 from eksa_lint.load.source import SourceFile
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MERGE = "tag:yaml.org,2002:merge"
 
@@ -26,7 +25,7 @@ class Span:
 class _Embedded:
     """A JSON text held in a YAML string scalar, with the map from its characters back to the file."""
 
-    __slots__ = ("root", "offsets", "base")
+    __slots__ = ("base", "offsets", "root")
 
     def __init__(self, root: Node, offsets: list[int], base: int) -> None:
         self.root = root

@@ -12,7 +12,7 @@ _BREAK_RE = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 class LineIndex:
     """Maps 0-based character offsets of a text to 1-based (line, column) and back."""
 
-    __slots__ = ("starts", "length")
+    __slots__ = ("length", "starts")
 
     def __init__(self, text: str) -> None:
         starts = [0]

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml.nodes import Node
-
 from eksa_lint.load.positions import LineIndex
+from yaml.nodes import Node
 
 
 @dataclass(frozen=True)
@@ -53,14 +52,42 @@ class SourceFile:
         return self.text[start:end].rstrip("\r\n\x85\u2028\u2029")
 
 
-@dataclass(eq=False)
-class Document:
-    """One YAML/JSON document of a file: the constructed data and the node tree that knows positions."""
+_UNSET: Any = object()
 
-    file: SourceFile
-    index: int  # 0-based document index in the file
-    data: Any
-    node: Node | None
+
+class Document:
+    """One YAML/JSON document of a file: the constructed data and the node tree that knows positions.
+
+    A document loaded in a worker process or from the cache has no node tree until a finding needs a position
+    in it: then the file's text is composed again (`lazy=True`)."""
+
+    __slots__ = ("_node", "data", "file", "index")
+
+    def __init__(self, file: SourceFile, index: int, data: Any, node: Node | None = None, lazy: bool = False) -> None:
+        self.file = file
+        self.index = index  # 0-based document index in the file
+        self.data = data
+        self._node = _UNSET if lazy else node
+
+    @property
+    def node(self) -> Node | None:
+        if self._node is _UNSET:
+            from eksa_lint.load.yaml_loader import compose_nodes
+
+            nodes = compose_nodes(self.file)
+            for doc in self.file.documents:
+                if doc._node is _UNSET:
+                    doc._node = nodes.get(doc.index)
+            if self._node is _UNSET:
+                self._node = nodes.get(self.index)
+        return self._node
+
+    @node.setter
+    def node(self, value: Node | None) -> None:
+        self._node = value
+
+    def __repr__(self) -> str:
+        return f"Document({self.file.path!r}, {self.index})"
 
 
 @dataclass(frozen=True)

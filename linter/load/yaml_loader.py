@@ -6,14 +6,14 @@ constructed into an object, duplicate keys are seen, and alias expansion is coun
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from eksa_lint.load.jsonpos import JsonDepthError, JsonSyntaxError, compose_json
 from eksa_lint.load.source import Document, LoadProblem, SourceFile
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
     _Loader: Any = yaml.CSafeLoader
@@ -31,7 +31,7 @@ MAP, SEQ, MERGE, TIMESTAMP, BINARY = _P + "map", _P + "seq", _P + "merge", _P + 
 STANDARD_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL, MAP, SEQ, MERGE, TIMESTAMP, BINARY, _P + "value"})
 
 _SC = yaml.SafeLoader("")  # only its scalar constructors (int/float/bool) are used; they read node.value
-_COMPACT_SEQ_RE = re.compile(r"(?:-[ \t]+){%d}" % (MAX_DEPTH // 2))
+_COMPACT_SEQ_RE = re.compile(rf"(?:-[ \t]+){{{MAX_DEPTH // 2}}}")
 _BRACKET_RE = re.compile(r"[\[\]{}]")
 
 
@@ -264,7 +264,7 @@ def load_yaml(file: SourceFile) -> None:
         file.problems.append(LoadProblem("EKSA001", f"invalid YAML: {exc}", 1, 1))
     except RecursionError:
         file.problems.append(
-            LoadProblem("EKSA004", f"nesting deeper than the parser can follow; the file is not loaded", 1, 1)
+            LoadProblem("EKSA004", "nesting deeper than the parser can follow; the file is not loaded", 1, 1)
         )
 
 
@@ -294,3 +294,27 @@ def load_json(file: SourceFile) -> None:
 def build_data(node: Node, problems: list[LoadProblem] | None = None) -> Any:
     """Construct data from a node tree (used for JSON embedded in strings)."""
     return _Builder(problems if problems is not None else [], check_aliases=False).build(node)
+
+
+def compose_nodes(file: SourceFile) -> dict[int, Node]:
+    """The node trees of `file` by document index, composed again from its text (for lazily loaded documents;
+    the text is the one that was loaded, so the indices agree). Empty on any error."""
+    out: dict[int, Node] = {}
+    was_enabled = gc.isenabled()
+    gc.disable()  # composing allocates many objects and no cycles
+    try:
+        if file.kind == "json":
+            return {0: compose_json(file.text, MAX_DEPTH)}
+        index = 0
+        for node in yaml.compose_all(file.text, Loader=_Loader):
+            if node is None:
+                continue
+            out[index] = node
+            index += 1
+    except (yaml.YAMLError, JsonSyntaxError, JsonDepthError, RecursionError, ValueError):
+        pass  # the documents before a syntax error were loaded; keep their nodes
+    finally:
+        gc.freeze()  # long-lived and acyclic: keep them out of later collections (refcounting still frees them)
+        if was_enabled:
+            gc.enable()
+    return out

@@ -1,0 +1,128 @@
+"""--jobs and the context cache never change results: parallel loading equals serial loading finding for finding,
+and a stale or corrupt cache entry is never used."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from eksa_lint.cache import CACHE_DIR, ContextCache
+from eksa_lint.config import Settings
+
+from tests.conftest import lint_tree, where, write_tree
+from tests.test_bad_input import CASES
+
+NAD = """\
+apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata: {{name: nad{i}, namespace: ns}}
+spec:
+  config: '{{
+    "cniVersion": "0.3.1",
+    "type": "macvlan",
+    "master": "eth{i}",
+    "ipam": {{"type": "whereabouts", "range": "10.0.{i}.0/24"}}
+  }}'
+"""
+POLICY = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  podSelector:
+    matchLabels: {app: web}
+"""
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: d, namespace: shop}}
+spec:
+  selector: {{matchLabels: {{app: {app}}}}}
+  template:
+    metadata: {{labels: {{app: {app}}}}}
+    spec: {{containers: [{{name: c, image: nginx}}]}}
+"""
+
+
+def _full(found: list) -> list[tuple]:
+    return [(f.rule_id, f.location.path, f.location.line, f.location.col, f.location.end_line, f.location.end_col,
+             f.message) for f in found]  # fmt: skip
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="--jobs is capped at the CPU count; needs 2 CPUs")
+def test_jobs_2_gives_the_same_findings_as_one_process(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {f"nads/n{i}.yaml": NAD.format(i=i) for i in range(250)}
+    files.update({f"bad/{k}": v for k, v in CASES.items()})
+    files["bad/latin1.yaml"] = "kind: caf\u00e9\n".encode("latin-1")
+    write_tree(tmp_path, files)
+    serial = lint_tree(tmp_path, settings=Settings(cache=False))
+    parallel = lint_tree(tmp_path, settings=Settings(cache=False, jobs=2))
+    assert serial.findings, "the tree has findings to compare"
+    assert {"EKSA001", "EKSA002", "EKSA003", "EKSA004", "EKSA005", "EKSA006", "EKSA007"} <= {
+        f.rule_id for f in serial.findings
+    }
+    assert _full(parallel.findings) == _full(serial.findings)
+    # positions inside a lazily re-composed NAD config string are exact too
+    assert ("EKSA004", "bad/deep.yaml", 1, 201) in where(parallel.findings)
+
+
+def _selects_nothing(tmp_path: Path) -> list[tuple[str, str, int, int]]:
+    return where(lint_tree(tmp_path, ["policy.yaml"]).findings, "EKSA604")
+
+
+def test_context_cache_is_written_and_used(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="web")})
+    assert _selects_nothing(tmp_path) == []
+    cache_dir = tmp_path / CACHE_DIR
+    assert (cache_dir / ".gitignore").read_text().splitlines()[-1] == "*"
+    cache = ContextCache(str(tmp_path), Settings().max_bytes, False)
+    assert set(cache.entries) == {"deploy.yaml"}, "only context files are cached"
+    from eksa_lint.load.source import SourceFile
+
+    f = SourceFile("deploy.yaml", str(tmp_path / "deploy.yaml"), "yaml")
+    assert cache.get(f) and f.documents[0].data["metadata"]["name"] == "d"
+    assert f.documents[0].node is not None and f.documents[0].node.start_mark.line == 0  # composed lazily
+    assert _selects_nothing(tmp_path) == []  # a warm run: same result
+
+
+def test_stale_cache_entries_are_not_used(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="web")})
+    assert _selects_nothing(tmp_path) == []
+    # same size, new content and mtime: the cached labels (app: web) must not be used
+    deploy = tmp_path / "deploy.yaml"
+    st = deploy.stat()
+    deploy.write_text(DEPLOY.format(app="wab"))
+    os.utime(deploy, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
+    deploy.write_text(DEPLOY.format(app="web"))
+    assert _selects_nothing(tmp_path) == []
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\x00\x01garbage", b"\xe9" * 100])
+def test_corrupt_cache_is_ignored(tmp_path: Path, garbage: bytes) -> None:
+    write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="api")})
+    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
+    for p in (tmp_path / CACHE_DIR).glob("load-*"):
+        p.write_bytes(garbage)
+    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
+
+
+def test_wrong_shaped_cache_entry_is_ignored(tmp_path: Path) -> None:
+    import marshal
+
+    write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="api")})
+    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
+    path = next((tmp_path / CACHE_DIR).glob("load-*"))
+    data = marshal.loads(path.read_bytes())
+    key = data["entries"]["deploy.yaml"][0]
+    data["entries"]["deploy.yaml"] = (key, ("only", "two"))
+    path.write_bytes(marshal.dumps(data))
+    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
+
+
+def test_no_cache_setting_writes_nothing(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="api")})
+    found = where(lint_tree(tmp_path, ["policy.yaml"], Settings(cache=False)).findings, "EKSA604")
+    assert found == [("EKSA604", "policy.yaml", 5, 3)]
+    assert not (tmp_path / CACHE_DIR).exists()
