@@ -49,14 +49,16 @@ def git_toplevel(path: str) -> str | None:
 def find_root(paths: Iterable[str], cwd: str) -> tuple[str, bool]:
     """The repo root: the git toplevel of the first PATH, else the current directory when the PATH is
     inside it, else the PATH itself (its folder for a file)."""
-    first = os.path.realpath(os.path.join(cwd, next(iter(paths), ".")))
-    top = git_toplevel(first if os.path.exists(first) else cwd)
+    rcwd = os.path.realpath(cwd)
+    # the PATH as named (not resolved): a symlink out of the tree must not move the root
+    first = os.path.normpath(os.path.join(rcwd, next(iter(paths), ".")))
+    anchor = first if os.path.isdir(first) and not os.path.islink(first) else os.path.dirname(first)
+    top = git_toplevel(anchor if os.path.isdir(anchor) else cwd)
     if top:
         return top, True
-    rcwd = os.path.realpath(cwd)
     if first == rcwd or first.startswith(rcwd + os.sep):
         return rcwd, False
-    return (first if os.path.isdir(first) else os.path.dirname(first)), False
+    return os.path.realpath(anchor), False
 
 
 def file_kind(relpath: str, settings: Settings) -> str | None:
@@ -76,6 +78,11 @@ def file_kind(relpath: str, settings: Settings) -> str | None:
 def _inside(root: str, path: str) -> bool:
     real = os.path.realpath(path)
     return real == root or real.startswith(root + os.sep)
+
+
+def _leaves_tree(root: str, lexical: str, real: str) -> bool:
+    """True when a PATH names a place inside the tree that a symlink resolves to somewhere outside it."""
+    return (lexical == root or lexical.startswith(root + os.sep)) and not _inside(root, real)
 
 
 def _walk(root: str) -> list[str]:
@@ -114,6 +121,8 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
     extra: list[str] = []  # PATH files or folders outside the root
     for p in paths:
         ap = os.path.realpath(os.path.join(cwd, p))
+        if _leaves_tree(root, os.path.normpath(os.path.join(os.path.realpath(cwd), p)), ap):
+            continue  # a symlink inside the tree pointing out of it: never followed, even when named
         if not _inside(root, ap):
             extra.append(ap)
             continue
@@ -141,7 +150,7 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
         files[rel] = SourceFile(rel, ap, kind, reported=reported(rel))
     # PATHS given as files are linted even when their extension is not a candidate.
     for t, is_dir in targets:
-        if t and not is_dir and t not in files and os.path.isfile(os.path.join(root, t)):
+        if t and not is_dir and t not in files and not settings.excluded(t) and os.path.isfile(os.path.join(root, t)):
             files[t] = SourceFile(t, os.path.join(root, t), file_kind(t, settings) or "text", reported=True)
     for ap in extra:
         base = ap if os.path.isdir(ap) else os.path.dirname(ap)
