@@ -7,6 +7,7 @@ library. The model is built once per run and shared by every rule; treat everyth
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
 import re
@@ -493,8 +494,16 @@ class EksaCluster:
 
 
 def _glob_match(path: str, patterns: Iterable[str]) -> bool:
-    base = os.path.basename(path)
-    return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(base, p) for p in patterns)
+    rx = _globs_regex(tuple(patterns))
+    return rx.match(path) is not None or rx.match(os.path.basename(path)) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled regex for a set of fnmatch globs (fnmatch.fnmatch per pattern and file was a hot spot)."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
 
 
 class Repo:
