@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import shutil
 import subprocess
@@ -167,6 +166,7 @@ def _tty_run(cwd: Path, *args: str, env: dict[str, str]) -> str:
     exe = shutil.which("eksa-lint") or shutil.which("eksa-lint", path=os.path.dirname(sys.executable))
     if exe is None:
         pytest.skip("the eksa-lint entry point is not installed (pip install -e .)")
+    pty = pytest.importorskip("pty", reason="pseudo-terminals are POSIX only")
     master, slave = pty.openpty()
     proc = subprocess.Popen([exe, *args], cwd=cwd, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL,
                             env={**env, "TERM": "xterm"})  # fmt: skip

@@ -121,3 +121,12 @@ def test_results_over_the_code_scanning_limit_keep_the_most_severe(tmp_path: Pat
 def test_internal_error_marks_the_invocation_unsuccessful(tmp_path: Path) -> None:
     result = dataclasses.replace(lint_fixture(tmp_path), internal_errors=1)
     assert build(result)["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+def test_uris_are_percent_encoded_and_valid(shared: Path, tmp_path: Path) -> None:
+    result = lint_fixture(tmp_path)
+    f = Finding("EKSA002", "duplicate-key", Severity.ERROR, "m", Location("dir with space/ü#1.yaml", 1, 1, 1, 2))
+    doc = build(dataclasses.replace(result, findings=[f]))
+    validate(shared, doc)
+    loc = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "dir%20with%20space/%C3%BC%231.yaml"
