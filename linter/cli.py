@@ -42,38 +42,90 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "--output-format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: github under GitHub Actions, else text).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to FILE instead of standard output.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Config file (default: .eksa-lint.yaml or [tool.eksa-lint] in pyproject.toml at the repo root).")
-@click.option("--target", type=click.Choice(TARGETS), default=None,
-              help="Which Cilium the clusters run (default: from each cluster's eksaVersion).")
-@click.option("--fail-level", type=click.Choice(["error", "warning", "note"]), default=None,
-              help="Exit 1 when a finding at or above this severity remains (default: warning).")
-@click.option("--select", multiple=True, help="Only these rule IDs, prefixes (EKSA3) or names; comma-separated.")
+@click.option(
+    "--format",
+    "--output-format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (default: github under GitHub Actions, else text).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (default: .eksa-lint.yaml or [tool.eksa-lint] in pyproject.toml at the repo root).",
+)
+@click.option(
+    "--target",
+    type=click.Choice(TARGETS),
+    default=None,
+    help="Which Cilium the clusters run (default: from each cluster's eksaVersion).",
+)
+@click.option(
+    "--fail-level",
+    type=click.Choice(["error", "warning", "note"]),
+    default=None,
+    help="Exit 1 when a finding at or above this severity remains (default: warning).",
+)
+@click.option(
+    "--select", multiple=True, help="Only these rule IDs, prefixes (EKSA3) or names; comma-separated."
+)
 @click.option("--ignore", multiple=True, help="Skip these rule IDs, prefixes or names; comma-separated.")
-@click.option("--crd-dir", multiple=True, type=click.Path(), help="Folder or file of CRDs whose schemas to use.")
+@click.option(
+    "--crd-dir", multiple=True, type=click.Path(), help="Folder or file of CRDs whose schemas to use."
+)
 @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
 @click.option("--quiet", "-q", is_flag=True, help="Only findings, no summary.")
 @click.option("--show-suppressed", is_flag=True, help="Also show suppressed findings (text).")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for loading (default: 1).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the context cache (.eksa-lint-cache/).")
-@click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE",
-              help="Also write a report in FORMAT to FILE (repeatable), e.g. --report sarif:eksa-lint.sarif.")
-@click.option("--statistics", is_flag=True, help="Show the number of findings per rule instead of each finding.")
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT:FILE",
+    help="Also write a report in FORMAT to FILE (repeatable), e.g. --report sarif:eksa-lint.sarif.",
+)
+@click.option(
+    "--statistics", is_flag=True, help="Show the number of findings per rule instead of each finding."
+)
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
-@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
-              help="Report only findings not recorded in this baseline file.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
-              help="Record the current findings in FILE and exit 0.")
-@click.option("--base", "base_rev", default=None, metavar="REV",
-              help="Compare clusters with this git revision for the change-aware rules (EKSA7xx).")
-@click.option("--include-docs", is_flag=True, default=None,
-              help="Also lint YAML in Markdown fences and kubectl heredocs in *.md and *.sh files.")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record the current findings in FILE and exit 0.",
+)
+@click.option(
+    "--base",
+    "base_rev",
+    default=None,
+    metavar="REV",
+    help="Compare clusters with this git revision for the change-aware rules (EKSA7xx).",
+)
+@click.option(
+    "--include-docs",
+    is_flag=True,
+    default=None,
+    help="Also lint YAML in Markdown fences and kubectl heredocs in *.md and *.sh files.",
+)
 def check(
     paths: tuple[str, ...],
     fmt: str | None,

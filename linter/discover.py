@@ -68,7 +68,9 @@ def file_kind(relpath: str, settings: Settings) -> str | None:
         return "yaml"
     if low.endswith(JSON_EXT):
         return "json"
-    if low.endswith(".csv") and any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(relpath, g) for g in settings.hardware):
+    if low.endswith(".csv") and any(
+        fnmatch.fnmatch(name, g) or fnmatch.fnmatch(relpath, g) for g in settings.hardware
+    ):
         return "csv"
     if name in TEXT_NAMES or low.endswith(TEXT_EXT):
         return "text"
@@ -150,7 +152,13 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
         files[rel] = SourceFile(rel, ap, kind, reported=reported(rel))
     # PATHS given as files are linted even when their extension is not a candidate.
     for t, is_dir in targets:
-        if t and not is_dir and t not in files and not settings.excluded(t) and os.path.isfile(os.path.join(root, t)):
+        if (
+            t
+            and not is_dir
+            and t not in files
+            and not settings.excluded(t)
+            and os.path.isfile(os.path.join(root, t))
+        ):
             files[t] = SourceFile(t, os.path.join(root, t), file_kind(t, settings) or "text", reported=True)
     for ap in extra:
         base = ap if os.path.isdir(ap) else os.path.dirname(ap)

@@ -103,7 +103,9 @@ def test_crashing_rule_is_eksa009_and_exits_2(tmp_path: Path) -> None:
         assert code == 2
         (f,) = json.loads(out)["findings"]
         assert (f["rule"], f["path"], f["line"]) == ("EKSA009", "a.yaml", 2)
-        assert f["message"].startswith("rule EKSA998 (crashes-in-cli-test) crashed on ConfigMap/ok: KeyError: 'missing'")
+        assert f["message"].startswith(
+            "rule EKSA998 (crashes-in-cli-test) crashed on ConfigMap/ok: KeyError: 'missing'"
+        )
         # ignoring the crashing rule makes the run clean again
         assert cli(tmp_path, "check", "--ignore", "EKSA998")[0] == 0
     finally:
@@ -114,8 +116,12 @@ def test_crashing_rule_is_eksa009_and_exits_2(tmp_path: Path) -> None:
 def test_format_defaults_to_github_under_actions(tmp_path: Path) -> None:
     write_tree(tmp_path, {"a.yaml": DUP})
     out = cli(tmp_path, "check", env={"GITHUB_ACTIONS": "true"})[1]
-    assert out.splitlines()[0].startswith("::error file=a.yaml,line=5,col=3,endLine=5,endColumn=7,title=EKSA002 ")
-    assert cli(tmp_path, "check", "--format", "text", env={"GITHUB_ACTIONS": "true"})[1].startswith("a.yaml:5:3:")
+    assert out.splitlines()[0].startswith(
+        "::error file=a.yaml,line=5,col=3,endLine=5,endColumn=7,title=EKSA002 "
+    )
+    assert cli(tmp_path, "check", "--format", "text", env={"GITHUB_ACTIONS": "true"})[1].startswith(
+        "a.yaml:5:3:"
+    )
     assert cli(tmp_path, "check", env={"GITHUB_ACTIONS": "false"})[1].startswith("a.yaml:5:3:")
 
 
@@ -216,4 +222,8 @@ def test_installed_entry_point_subprocess(tmp_path: Path) -> None:
     assert proc.stdout.startswith("::error file=a.yaml,line=5,col=3,")
     proc = subprocess.run([exe, "check", "nope"], cwd=tmp_path, env=_env(), capture_output=True, text=True,
                           check=False)  # fmt: skip
-    assert proc.returncode == 2 and "no such file or folder: nope" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        proc.returncode == 2
+        and "no such file or folder: nope" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )

@@ -40,15 +40,21 @@ def test_yaml_config_is_read(tmp_path: Path) -> None:
     assert (s.fail_level, s.select, s.ignore, s.exclude, s.hardware) == (
         Severity.ERROR, ("EKSA0", "EKSA4"), ("EKSA404",), ("generated",), ("hw/*.csv",))  # fmt: skip
     assert s.severity == {"EKSA002": Severity.NOTE, "EKSA005": None}
-    assert not s.rule_enabled("EKSA005", "templated-file") and not s.rule_enabled("EKSA404", "nad-master-is-primary")
-    assert s.rule_enabled("EKSA002", "duplicate-key") and not s.rule_enabled("EKSA102", "networkpolicy-schema")
+    assert not s.rule_enabled("EKSA005", "templated-file") and not s.rule_enabled(
+        "EKSA404", "nad-master-is-primary"
+    )
+    assert s.rule_enabled("EKSA002", "duplicate-key") and not s.rule_enabled(
+        "EKSA102", "networkpolicy-schema"
+    )
     assert s.ignored_in_file("EKSA002", "duplicate-key", "legacy/x.yaml")
     assert not s.ignored_in_file("EKSA002", "duplicate-key", "new/x.yaml")
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is Python 3.11+")
 def test_pyproject_table_is_read(tmp_path: Path) -> None:
-    root = _repo(tmp_path, '[project]\nname = "x"\n\n[tool.eksa-lint]\nignore = ["EKSA002"]\n', "pyproject.toml")
+    root = _repo(
+        tmp_path, '[project]\nname = "x"\n\n[tool.eksa-lint]\nignore = ["EKSA002"]\n', "pyproject.toml"
+    )
     assert load_settings(str(root)).ignore == ("EKSA002",)
     assert cli(root, "check")[0] == 0
     # a pyproject.toml without the table is not a config file
@@ -97,7 +103,10 @@ def test_config_at_the_git_root_applies_from_a_subfolder(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ("fail-levle: error\n", '.eksa-lint.yaml:1: unknown field "fail-levle" in the config; did you mean "fail-level"?'),
+        (
+            "fail-levle: error\n",
+            '.eksa-lint.yaml:1: unknown field "fail-levle" in the config; did you mean "fail-level"?',
+        ),
         ("select: EKSA1\n", '.eksa-lint.yaml:1: select is "EKSA1"; expected a list'),
         ("severity: {EKSA002: loud}\n", '.eksa-lint.yaml:1: severity.EKSA002 is "loud"'),
         ("fail-level: [\n", ".eksa-lint.yaml:2: invalid YAML"),

@@ -26,7 +26,9 @@ def test_escaping() -> None:
 def test_one_command_per_active_finding_with_levels(tmp_path: Path) -> None:
     result = lint_fixture(tmp_path)
     lines = _render(result)
-    assert len(lines) == len(result.active()) and len(lines) < len(result.findings)  # suppressed ones are not annotated
+    assert len(lines) == len(result.active()) and len(lines) < len(
+        result.findings
+    )  # suppressed ones are not annotated
     assert lines[0] == (
         "::error file=apps/api.yaml,line=13,col=38,endLine=13,endColumn=62,title=EKSA406 network-attachment-missing::"
         'network "shop/metrics-net" has no NetworkAttachmentDefinition in the repo; add it or fix the name'
@@ -34,7 +36,9 @@ def test_one_command_per_active_finding_with_levels(tmp_path: Path) -> None:
     kinds = {ln.split(" ", 1)[0] for ln in lines}
     assert kinds == {"::error", "::warning", "::notice"}
     assert any(ln.startswith("::notice file=helm/template.yaml,line=4,col=9,") for ln in lines)
-    assert any(ln.startswith("::warning file=nets/nads.yaml,line=12,col=7,endLine=12,endColumn=15,") for ln in lines)
+    assert any(
+        ln.startswith("::warning file=nets/nads.yaml,line=12,col=7,endLine=12,endColumn=15,") for ln in lines
+    )
 
 
 def test_message_and_path_are_escaped(tmp_path: Path) -> None:
@@ -44,4 +48,7 @@ def test_message_and_path_are_escaped(tmp_path: Path) -> None:
     f = Finding("EKSA002", "duplicate-key", Severity.WARNING, "50% done\nnext line",
                 Location("a,b:c.yaml", 2, 3, 2, 5))  # fmt: skip
     (line,) = _render(dataclasses.replace(result, findings=[f]))
-    assert line == "::warning file=a%2Cb%3Ac.yaml,line=2,col=3,endLine=2,endColumn=5,title=EKSA002 duplicate-key::50%25 done%0Anext line"
+    assert (
+        line
+        == "::warning file=a%2Cb%3Ac.yaml,line=2,col=3,endLine=2,endColumn=5,title=EKSA002 duplicate-key::50%25 done%0Anext line"
+    )

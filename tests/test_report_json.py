@@ -35,7 +35,9 @@ def test_finding_fields(tmp_path: Path) -> None:
         "EKSA503", "ipam-pool-overlap", "error", "nets/nads.yaml", 27, 39, 27, 46)  # fmt: skip
     assert f["object"] == {"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
                            "namespace": "shop", "name": "backup-net"}  # fmt: skip
-    assert f["related"] == [{"path": "nets/nads.yaml", "line": 13, "column": 39, "message": "overlapping pool"}]
+    assert f["related"] == [
+        {"path": "nets/nads.yaml", "line": 13, "column": 39, "message": "overlapping pool"}
+    ]
     assert len(f["fingerprint"]) == 32 and f["suppressed"] is False and f["justification"] is None
     (s,) = [f for f in data["findings"] if f["rule"] == "EKSA002" and f["line"] == 10]
     assert s["suppressed"] is True and s["justification"] == "kept until the v2 rollout"

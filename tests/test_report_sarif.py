@@ -104,7 +104,9 @@ def test_related_locations(tmp_path: Path) -> None:
 
 
 def _fake(i: int, sev: Severity) -> Finding:
-    return Finding("EKSA002", "duplicate-key", sev, f"m{i}", Location("a.yaml", i + 1, 1, i + 1, 2), fingerprint=str(i))
+    return Finding(
+        "EKSA002", "duplicate-key", sev, f"m{i}", Location("a.yaml", i + 1, 1, i + 1, 2), fingerprint=str(i)
+    )
 
 
 def test_results_over_the_code_scanning_limit_keep_the_most_severe(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +127,9 @@ def test_internal_error_marks_the_invocation_unsuccessful(tmp_path: Path) -> Non
 
 def test_uris_are_percent_encoded_and_valid(shared: Path, tmp_path: Path) -> None:
     result = lint_fixture(tmp_path)
-    f = Finding("EKSA002", "duplicate-key", Severity.ERROR, "m", Location("dir with space/ü#1.yaml", 1, 1, 1, 2))
+    f = Finding(
+        "EKSA002", "duplicate-key", Severity.ERROR, "m", Location("dir with space/ü#1.yaml", 1, 1, 1, 2)
+    )
     doc = build(dataclasses.replace(result, findings=[f]))
     validate(shared, doc)
     loc = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]

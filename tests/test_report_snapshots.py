@@ -22,7 +22,12 @@ from eksa_lint.registry import get_rule
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "report"
 SNAPSHOTS = HERE / "snapshots"
-FORMATS = {"text": "report.txt", "json": "report.json", "sarif": "report.sarif", "github": "report.github.txt"}
+FORMATS = {
+    "text": "report.txt",
+    "json": "report.json",
+    "sarif": "report.sarif",
+    "github": "report.github.txt",
+}
 EXPECTED_EXIT = 1
 
 

@@ -52,15 +52,22 @@ def test_same_line_by_name_prefix_and_lowercase() -> None:
 
 
 def test_line_above_with_justification() -> None:
-    text = DUP.replace("  name: b", "  # eksa-lint: disable=EKSA002 -- renamed in v2, old name kept for clients\n\n  name: b")
+    text = DUP.replace(
+        "  name: b", "  # eksa-lint: disable=EKSA002 -- renamed in v2, old name kept for clients\n\n  name: b"
+    )
     files = {"a.yaml": text.format(comment="")}
     assert _active(files) == []
     assert _suppressed(files) == [("EKSA002", "renamed in v2, old name kept for clients")]
 
 
 def test_comment_two_lines_above_a_code_line_does_not_reach_further() -> None:
-    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  # eksa-lint: disable=EKSA002\n  name: a\n  name: b\n"
-    assert where(run_texts({"a.yaml": text}).findings) == [("EKSA008", "a.yaml", 4, 24), ("EKSA002", "a.yaml", 6, 3)]
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  # eksa-lint: disable=EKSA002\n  name: a\n  name: b\n"
+    )
+    assert where(run_texts({"a.yaml": text}).findings) == [
+        ("EKSA008", "a.yaml", 4, 24),
+        ("EKSA002", "a.yaml", 6, 3),
+    ]
 
 
 def test_disable_file() -> None:

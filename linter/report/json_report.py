@@ -28,7 +28,12 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "end_line": loc.end_line,
         "end_column": loc.end_col,
         "object": (
-            {"apiVersion": f.obj.api_version, "kind": f.obj.kind, "namespace": f.obj.namespace, "name": f.obj.name}
+            {
+                "apiVersion": f.obj.api_version,
+                "kind": f.obj.kind,
+                "namespace": f.obj.namespace,
+                "name": f.obj.name,
+            }
             if f.obj
             else None
         ),
@@ -56,5 +61,6 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
             "suppressed": len(result.findings) - len(active),
         },
     }
-    json.dump(data, out, indent=2)
+    # Indented for people; large reports compact, so that json's C encoder writes them (10x faster).
+    out.write(json.dumps(data, indent=2 if len(result.findings) <= 500 else None))
     out.write("\n")

@@ -123,7 +123,9 @@ def build(result: RunResult) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": result.internal_errors == 0}
     if len(findings) > MAX_RESULTS:
         # keep the most severe unsuppressed findings, in their usual order, and say how many were left out
-        keep = sorted(range(len(findings)), key=lambda i: (findings[i].suppressed is not None, -findings[i].severity))
+        keep = sorted(
+            range(len(findings)), key=lambda i: (findings[i].suppressed is not None, -findings[i].severity)
+        )
         kept = set(keep[:MAX_RESULTS])
         left_out = len(findings) - MAX_RESULTS
         findings = [f for i, f in enumerate(findings) if i in kept]
@@ -157,5 +159,6 @@ def build(result: RunResult) -> dict[str, Any]:
 
 
 def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
-    json.dump(build(result), out, indent=2)
+    # Indented for people; large reports compact, so that json's C encoder writes them (10x faster).
+    out.write(json.dumps(build(result), indent=2 if len(result.findings) <= 500 else None))
     out.write("\n")

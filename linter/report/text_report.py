@@ -36,7 +36,9 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
             line = src.line_text(loc.line) if src is not None else ""
             if line:
                 line = line.expandtabs(1)
-                width = max(1, (loc.end_col - loc.col) if loc.end_line == loc.line else len(line) - loc.col + 1)
+                width = max(
+                    1, (loc.end_col - loc.col) if loc.end_line == loc.line else len(line) - loc.col + 1
+                )
                 gutter = f"{loc.line:>5} | "
                 caret = " " * (len(gutter) - 2) + "| " + " " * (loc.col - 1) + "^" * min(width, 80)
                 if options.color:
@@ -54,7 +56,9 @@ def report(result: RunResult, out: TextIO, options: ReportOptions) -> None:
         parts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
         if notes:
             parts += f", {notes} note{'s' * (notes != 1)}"
-        line = f"{parts} in {nfiles} file{'s' * (nfiles != 1)}; {checked} file{'s' * (checked != 1)} checked in "
+        line = (
+            f"{parts} in {nfiles} file{'s' * (nfiles != 1)}; {checked} file{'s' * (checked != 1)} checked in "
+        )
         line += f"{result.duration:.2f} s"
         if suppressed:
             line += f" ({suppressed} suppressed)"
