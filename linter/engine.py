@@ -152,14 +152,25 @@ class Engine:
         remote = [f for f in todo if f.kind in ("yaml", "json", "csv")]
         for f in local:
             load_file(f, s.max_bytes, docs=s.docs)
-        size = max(50, min(500, len(remote) // (jobs * 4) or 1))
-        chunks = [remote[i:i + size] for i in range(0, len(remote), size)]
+        # This process parses a share itself (keeping its node trees) while jobs-1 workers parse the rest.
+        share = len(remote) // jobs
+        mine, theirs = remote[:share], remote[share:]
+        size = max(50, min(500, len(theirs) // (jobs * 4) or 1))
+        chunks = [theirs[i:i + size] for i in range(0, len(theirs), size)]
         args = [([(f.path, f.abspath, f.kind) for f in c], s.max_bytes, s.docs) for c in chunks]
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
         count = done + len(local)
-        with ctx.Pool(jobs) as pool:
-            for chunk, states in zip(chunks, pool.imap(_load_chunk, args)):
+        with ctx.Pool(jobs - 1) as pool:
+            results = pool.imap(_load_chunk, args)
+            for f in mine:
+                load_file(f, s.max_bytes, docs=s.docs)
+                if cache is not None and not f.reported:
+                    cache.put(f)
+                count += 1
+                if self.progress and count % 200 == 0:
+                    self.progress(count, total)
+            for chunk, states in zip(chunks, results):
                 for f, state in zip(chunk, states):
                     apply_state(f, state)
                     if cache is not None and not f.reported:
