@@ -517,6 +517,8 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
         return out
 
     for o in repo.network_policies:
+        if not o.file.reported:
+            continue  # context files' findings are not reported: skip the matching work
         sel = o.get("spec", "podSelector")
         ns = _ns_of(o)
         by_ns = near(o)
@@ -527,7 +529,7 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
             yield o.violation(("spec", "podSelector"), f"podSelector matches none of the {len(results)} "
                               f'workload(s) in namespace "{ns}"; check the labels against the pod templates')
     for o in repo.cilium_policies:
-        if o.kind != "CiliumNetworkPolicy":
+        if o.kind != "CiliumNetworkPolicy" or not o.file.reported:
             continue
         ns = _ns_of(o)
         by_ns = near(o)
