@@ -55,6 +55,13 @@ def test_jobs_2_gives_the_same_findings_as_one_process(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {f"nads/n{i}.yaml": NAD.format(i=i) for i in range(250)}
     files.update({f"bad/{k}": v for k, v in CASES.items()})
     files["bad/latin1.yaml"] = "kind: caf\u00e9\n".encode("latin-1")
+    # a finding in the second document of a stream, and in a JSON manifest: lazily composed nodes by index
+    files["zz/multi.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + NAD.format(i=999)
+    files["zz/nad.json"] = (
+        '{"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",\n'
+        ' "metadata": {"name": "j", "namespace": "ns"},\n'
+        ' "spec": {"config": "{\\"cniVersion\\": \\"0.3.1\\", \\"type\\": \\"macvlan\\", \\"master\\": \\"eth9\\", \\"ipam\\": {\\"type\\": \\"whereabouts\\", \\"range\\": \\"10.0.999.0/24\\"}}"}}\n'
+    )
     write_tree(tmp_path, files)
     serial = lint_tree(tmp_path, settings=Settings(cache=False))
     parallel = lint_tree(tmp_path, settings=Settings(cache=False, jobs=2))
@@ -63,7 +70,10 @@ def test_jobs_2_gives_the_same_findings_as_one_process(tmp_path: Path) -> None:
         f.rule_id for f in serial.findings
     }
     assert _full(parallel.findings) == _full(serial.findings)
-    # positions inside a lazily re-composed NAD config string are exact too
+    # the bad whereabouts range, inside the config string of the second document and of the JSON manifest
+    # (zz/ sorts last: parsed by a worker, so these positions come from lazily composed node trees)
+    assert ("EKSA501", "zz/multi.yaml", 13, 37) in where(parallel.findings)
+    assert ("EKSA501", "zz/nad.json", 3, 133) in where(parallel.findings)
     assert ("EKSA004", "bad/deep.yaml", 1, 201) in where(parallel.findings)
 
 
