@@ -119,8 +119,8 @@ def _read_config_file(path: str) -> dict[str, Any]:
     if path.endswith(".toml"):
         try:
             import tomllib  # type: ignore[import-not-found]
-        except ModuleNotFoundError:  # Python 3.10
-            return {}
+        except ModuleNotFoundError:  # Python 3.10: the same parser, packaged as tomli
+            import tomli as tomllib  # type: ignore[no-redef]
         try:
             data = tomllib.loads(text)
         except ValueError as exc:

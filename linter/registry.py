@@ -14,7 +14,7 @@ from eksa_lint.findings import ERROR, NOTE, WARNING, Severity
 if TYPE_CHECKING:
     from eksa_lint.model import Repo, Violation
 
-__all__ = ["ERROR", "NOTE", "WARNING", "Rule", "rule", "all_rules", "get_rule", "RULE_MODULES"]
+__all__ = ["ERROR", "NOTE", "RULE_MODULES", "WARNING", "Rule", "all_rules", "get_rule", "rule"]
 
 ID_RE = re.compile(r"^EKSA\d{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -84,7 +84,7 @@ _LOADED = False
 
 def rule(
     *,
-    id: str,  # noqa: A002 - the public name of the field
+    id: str,
     name: str,
     severity: Severity,
     summary: str,
