@@ -39,13 +39,13 @@ class _Embedded:
         return self.base + self.offsets[i]
 
 
-_EMBED_CACHE: dict[tuple[int, int], _Embedded | None] = {}
-
-
 def _embedded(file: SourceFile, node: ScalarNode) -> _Embedded | None:
-    key = (id(file), node.start_mark.index)
-    if key in _EMBED_CACHE:
-        return _EMBED_CACHE[key]
+    # Cached on the file itself: a module-level cache keyed by id(file) returned another (freed) file's
+    # entry once that id was reused, which gave wrong positions depending on test order.
+    cache: dict[tuple[int, int], _Embedded | None] = file.__dict__.setdefault("_embedded_cache", {})
+    key = (node.start_mark.index, node.end_mark.index)
+    if key in cache:
+        return cache[key]
     emb = None
     try:
         root = compose_json(node.value)
@@ -55,9 +55,7 @@ def _embedded(file: SourceFile, node: ScalarNode) -> _Embedded | None:
         start, end = node.start_mark.index, node.end_mark.index
         offsets = scalar_source_map(file.text[start:end], node.value, node.style)
         emb = _Embedded(root, offsets, start)
-    if len(_EMBED_CACHE) > 4096:
-        _EMBED_CACHE.clear()
-    _EMBED_CACHE[key] = emb
+    cache[key] = emb
     return emb
 
 
