@@ -1,0 +1,51 @@
+"""The Cilium feature-support table per target (rules/tiers.yaml), loaded once from package data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from eksa_lint.findings import Severity
+
+SUPPORTED, WORKS_UNSUPPORTED, ABSENT = "supported", "works-unsupported", "absent"
+
+
+@dataclass(frozen=True)
+class Feature:
+    key: str
+    label: str
+    row: str
+    cells: dict[str, str]
+
+    def severity(self, target: str) -> Severity | None:
+        """None when the target supports it; a warning when it works unsupported; an error when absent."""
+        cell = self.cells.get(target, ABSENT)
+        if cell == SUPPORTED:
+            return None
+        return Severity.WARNING if cell == WORKS_UNSUPPORTED else Severity.ERROR
+
+    def supported_on(self) -> list[str]:
+        return [t for t, c in self.cells.items() if c == SUPPORTED]
+
+    def verdict(self, target: str) -> str:
+        cell = self.cells.get(target, ABSENT)
+        if cell == WORKS_UNSUPPORTED:
+            what = f"which works on {target} but is not supported there"
+        else:
+            what = f"which {target} does not have"
+        where = ", ".join(self.supported_on()) or "no target"
+        return f"needs {self.label}, {what}; supported on {where}"
+
+
+@cache
+def features() -> dict[str, Feature]:
+    import yaml
+
+    text = resources.files("eksa_lint.rules").joinpath("tiers.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    targets = data["targets"]
+    return {
+        key: Feature(key, f["label"], f["row"], {t: f[t] for t in targets})
+        for key, f in data["features"].items()
+    }
