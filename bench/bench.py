@@ -14,24 +14,27 @@ from pathlib import Path
 
 import yaml
 
+# One "app" per group of files: its NetworkPolicy, CiliumNetworkPolicy, NAD and Deployment refer to each other, as
+# in a working GitOps repo; one folder per cluster. MISTAKE_EVERY-th group carries deliberate mistakes (a selector
+# typo, a NAD on an interface the hosts lack), so about 1% of the files have findings.
 NP = """apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {{name: np-{i}, namespace: ns{n}}}
 spec:
-  podSelector: {{matchLabels: {{app: app{i}}}}}
+  podSelector: {{matchLabels: {{app: {sel}}}}}
   policyTypes: [Ingress]
   ingress:
-  - from: [{{podSelector: {{matchLabels: {{app: app{j}}}}}}}]
+  - from: [{{podSelector: {{matchLabels: {{app: app{g}}}}}}}]
     ports: [{{protocol: TCP, port: 8080}}]
 """
 CNP = """apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
 metadata: {{name: cnp-{i}, namespace: ns{n}}}
 spec:
-  endpointSelector: {{matchLabels: {{app: app{i}}}}}
+  endpointSelector: {{matchLabels: {{app: app{g}}}}}
   egress:
-  - toEndpoints: [{{matchLabels: {{app: app{j}}}}}]
-    toPorts: [{{ports: [{{port: "53", protocol: UDP}}]}}]
+  - toEndpoints: [{{matchLabels: {{app: app{g}}}}}]
+    toPorts: [{{ports: [{{port: "8080", protocol: TCP}}]}}]
 """
 NAD = """apiVersion: k8s.cni.cncf.io/v1
 kind: NetworkAttachmentDefinition
@@ -40,7 +43,7 @@ spec:
   config: '{{
     "cniVersion": "0.3.1",
     "type": "macvlan",
-    "master": "eth1",
+    "master": "{master}",
     "mode": "bridge",
     "ipam": {{"type": "whereabouts", "range": "10.{a}.{b}.0/24"}}
   }}'
@@ -49,17 +52,17 @@ DEP = """apiVersion: apps/v1
 kind: Deployment
 metadata: {{name: app{i}, namespace: ns{n}}}
 spec:
-  selector: {{matchLabels: {{app: app{i}}}}}
+  selector: {{matchLabels: {{app: app{g}}}}}
   template:
     metadata:
-      labels: {{app: app{i}}}
-      annotations: {{k8s.v1.cni.cncf.io/networks: nad-{i}}}
+      labels: {{app: app{g}}}
+      annotations: {{k8s.v1.cni.cncf.io/networks: nad-{nad}}}
     spec:
       containers: [{{name: c, image: nginx}}]
 """
 CLUSTER = """apiVersion: anywhere.eks.amazonaws.com/v1alpha1
 kind: Cluster
-metadata: {{name: c{i}}}
+metadata: {{name: {name}}}
 spec:
   kubernetesVersion: "1.31"
   clusterNetwork:
@@ -68,29 +71,51 @@ spec:
     services: {{cidrBlocks: [10.96.0.0/12]}}
   controlPlaneConfiguration:
     count: 1
-    endpoint: {{host: 10.{a}.{b}.10}}
-    machineGroupRef: {{kind: TinkerbellMachineConfig, name: cp{i}}}
-  datacenterRef: {{kind: TinkerbellDatacenterConfig, name: dc{i}}}
+    endpoint: {{host: 172.16.{c}.10}}
+    machineGroupRef: {{kind: TinkerbellMachineConfig, name: {name}-cp}}
+  datacenterRef: {{kind: TinkerbellDatacenterConfig, name: {name}}}
 ---
 apiVersion: anywhere.eks.amazonaws.com/v1alpha1
 kind: TinkerbellDatacenterConfig
-metadata: {{name: dc{i}}}
-spec: {{tinkerbellIP: 10.{a}.{b}.20}}
+metadata: {{name: {name}}}
+spec: {{tinkerbellIP: 172.16.{c}.20}}
+---
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: TinkerbellMachineConfig
+metadata: {{name: {name}-cp}}
+spec:
+  hardwareSelector: {{type: cp}}
+  osFamily: ubuntu
+  templateRef: {{}}
 """
-KINDS = [NP, CNP, NAD, DEP, NP, CNP, NAD, DEP, CLUSTER]
+GROUP = [NP, CNP, NAD, DEP, NP, CNP, NAD, DEP]
+CLUSTERS = 20
+MISTAKE_EVERY = 13
 
 
 def generate(root: Path, n: int) -> list[Path]:
+    """n manifests (the clusters' files included), a hardware CSV, committed to a new git repo."""
     files = []
-    for i in range(n):
-        t = KINDS[i % len(KINDS)]
-        p = root / f"ns{i % 50}" / f"m{i}.yaml"
+    for c in range(CLUSTERS):
+        p = root / "clusters" / f"c{c}" / "cluster.yaml"
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(t.format(i=i, j=i + 1, n=i % 50, a=i // 256 % 256, b=i % 256))
+        p.write_text(CLUSTER.format(name=f"c{c}", c=c))
         files.append(p)
+    for i in range(n - CLUSTERS):
+        k = i % len(GROUP)
+        g = i // len(GROUP)
+        bad = g % MISTAKE_EVERY == 0
+        first_nad = g * len(GROUP) + GROUP.index(NAD)
+        p = root / "clusters" / f"c{g % CLUSTERS}" / f"ns{g % 50}" / f"m{i}.yaml"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(GROUP[k].format(i=i, g=g, n=g % 50, a=i // 256 % 256, b=i % 256, nad=first_nad,
+                                     sel=f"ap{g}" if bad and k == 0 else f"app{g}",
+                                     master="eth9" if bad and k == 2 else "eth1"))
+        files.append(p)
+    (root / ".eksa-lint.yaml").write_text("hosts: {interfaces: [eth0, eth1], primary-interface: eth0}\n")
     (root / "hardware.csv").write_text("hostname,mac,ip_address,netmask,gateway,nameservers,labels,disk\n"
-                                       + "".join(f"h{i},00:00:00:00:{i // 256:02x}:{i % 256:02x},10.9.{i // 256}.{i % 256},"
-                                                 f"255.255.0.0,10.9.0.1,8.8.8.8,type=cp,/dev/sda\n" for i in range(100)))
+                                       + "".join(f"h{i},00:00:00:00:{i // 256:02x}:{i % 256:02x},172.17.{i // 256}.{i % 256},"
+                                                 f"255.255.0.0,172.17.0.1,8.8.8.8,type=cp,/dev/sda\n" for i in range(100)))
     for cmd in (["git", "init", "-q"], ["git", "add", "."], ["git", "-c", "user.email=b@b", "-c", "user.name=b",
                                                              "commit", "-qm", "bench"]):
         subprocess.run(cmd, cwd=root, check=True)

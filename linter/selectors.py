@@ -53,8 +53,7 @@ def matches(selector: Any, labels: dict[str, Any], *, cilium: bool = False) -> b
     if not isinstance(ml, dict):
         return None
     if cilium:
-        keys = [key_of(k) for k in ml] + [key_of(e.get("key")) for e in selector.get("matchExpressions") or []
-                                          if isinstance(e, dict)]
+        keys = [key_of(k) for k in ml] + [key_of(e.get("key")) for e in _expressions(selector)]
         if any(k and k.startswith(DERIVED_PREFIX) and k not in labels for k in keys):
             return None  # a label Cilium derives that we do not know: cannot tell
     for k, v in ml.items():
@@ -107,3 +106,46 @@ def selector_namespace(selector: Any) -> str | None:
             if strip_source(str(k)) == NAMESPACE_LABEL:
                 return str(v)
     return None
+
+
+def _expressions(selector: dict[str, Any]) -> list[dict[str, Any]]:
+    me = selector.get("matchExpressions")
+    return [e for e in me if isinstance(e, dict)] if isinstance(me, list) else []
+
+
+class PodLabels:
+    """The pod label sets of some workloads, with an index by (key, value): `candidates` returns only the
+    pods a selector's matchLabels do not already rule out, so matching one policy does not walk every pod."""
+
+    def __init__(self, pods: list[dict[str, Any]]) -> None:
+        self.pods = pods
+        self._pairs: dict[tuple[str, str], list[dict[str, Any]]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.pods)
+
+    def _index(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        if self._pairs is None:
+            self._pairs = {}
+            for labels in self.pods:
+                if isinstance(labels, dict):
+                    for k, v in labels.items():
+                        self._pairs.setdefault((str(k), str(v)), []).append(labels)
+        return self._pairs
+
+    def candidates(self, selector: Any, cilium: bool = False) -> list[dict[str, Any]]:
+        """Pods for which `matches(selector, pod)` may be other than False (every other pod gives False)."""
+        ml = selector.get("matchLabels") if isinstance(selector, dict) else None
+        if not isinstance(ml, dict) or not ml:
+            return self.pods
+        if cilium and any(strip_source(str(k)).startswith(DERIVED_PREFIX)
+                          for k in [*ml, *(e.get("key") for e in _expressions(selector))]):
+            return self.pods  # `matches` may answer "cannot tell" for these
+        for k, v in ml.items():
+            key = strip_source(str(k)) if cilium else str(k)
+            if cilium and key.startswith(NAMESPACE_LABEL):
+                continue  # the namespace label is added per pod by endpoint_matches
+            if cilium and ":" in key.split("/")[0]:
+                return []  # reserved:/cidr: keys never match pod labels
+            return self._index().get((key, "" if v is None else str(v)), [])
+        return self.pods

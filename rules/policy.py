@@ -10,7 +10,7 @@ from typing import Any
 from eksa_lint import ipnet
 from eksa_lint.model import Obj, Repo, Violation
 from eksa_lint.registry import ERROR, WARNING, rule
-from eksa_lint.selectors import SERVICEACCOUNT_LABEL, endpoint_matches, matches, selects_all
+from eksa_lint.selectors import SERVICEACCOUNT_LABEL, PodLabels, endpoint_matches, matches, selects_all
 
 NP_PROTOCOLS = ("TCP", "UDP", "SCTP")
 NP_POLICY_TYPES = ("Ingress", "Egress")
@@ -503,18 +503,25 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
     kubernetes/kubernetes `staging/src/k8s.io/apimachinery/pkg/labels/selector.go` (selector semantics);
     cilium/cilium `pkg/policy/api/selector.go` (EndpointSelector, `k8s:` source prefix).
     """
-    labels_of = [(w.obj.folder, w.namespace or "default", _pod_labels(w)) for w in repo.workloads]
-    memo: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    # Workloads by folder and every folder above it, then by namespace: a policy is compared with the
+    # workloads in its folder or below it (unrelated trees are not compared).
+    below: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for w in repo.workloads:
+        ns, labels = w.namespace or "default", _pod_labels(w)
+        folder = w.obj.folder.strip("/")
+        while True:
+            below.setdefault(folder, {}).setdefault(ns, []).append(labels)
+            if not folder:
+                break
+            folder = folder.rpartition("/")[0]
 
-    def near(o: Obj) -> dict[str, list[dict[str, Any]]]:
-        """Workloads in the policy's folder or below it, by namespace (unrelated trees are not compared)."""
-        out = memo.get(o.folder)
-        if out is None:
-            out = memo[o.folder] = {}
-            for folder, ns, labels in labels_of:
-                if _under(folder, o.folder):
-                    out.setdefault(ns, []).append(labels)
-        return out
+    indexed: dict[str, dict[str, PodLabels]] = {}
+
+    def near(o: Obj) -> dict[str, PodLabels]:
+        folder = o.folder.strip("/")
+        if folder not in indexed:
+            indexed[folder] = {ns: PodLabels(pods) for ns, pods in below.get(folder, {}).items()}
+        return indexed[folder]
 
     for o in repo.network_policies:
         if not o.file.reported:
@@ -524,9 +531,9 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
         by_ns = near(o)
         if not isinstance(sel, dict) or selects_all(sel) or ns not in by_ns:
             continue
-        results = [matches(sel, labels) for labels in by_ns[ns]]
-        if all(r is False for r in results):
-            yield o.violation(("spec", "podSelector"), f"podSelector matches none of the {len(results)} "
+        pods = by_ns[ns]
+        if all(matches(sel, labels) is False for labels in pods.candidates(sel)):  # stops at the first match (or "cannot tell")
+            yield o.violation(("spec", "podSelector"), f"podSelector matches none of the {len(pods)} "
                               f'workload(s) in namespace "{ns}"; check the labels against the pod templates')
     for o in repo.cilium_policies:
         if o.kind != "CiliumNetworkPolicy" or not o.file.reported:
@@ -539,10 +546,10 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
             sel = r.get("endpointSelector")
             if not isinstance(sel, dict) or selects_all(sel):
                 continue
-            results = [endpoint_matches(sel, labels, ns) for labels in by_ns[ns]]
-            if all(x is False for x in results):
+            pods = by_ns[ns]
+            if all(endpoint_matches(sel, labels, ns) is False for labels in pods.candidates(sel, cilium=True)):
                 yield o.violation(path + ("endpointSelector",), f"endpointSelector matches none of the "
-                                  f'{len(results)} workload(s) in namespace "{ns}"; check the labels')
+                                  f'{len(pods)} workload(s) in namespace "{ns}"; check the labels')
 
 
 @rule(id="EKSA605", name="fqdn-without-dns-proxy", severity=ERROR, tags=("policy", "cilium"),

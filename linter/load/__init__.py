@@ -31,14 +31,20 @@ _TEMPLATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]*)?\{\{", re.MULTILINE)
 def read_text(file: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
     """Fill `file.text` from disk; on failure add an EKSA003 problem and return False."""
     try:
-        size = os.path.getsize(file.abspath)
-        if size > max_bytes:
-            file.problems.append(
-                LoadProblem("EKSA003", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; not linted")
-            )
-            return False
         with open(file.abspath, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                file.problems.append(
+                    LoadProblem("EKSA003", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; not linted")
+                )
+                return False
+            # read(n) would allocate an n-byte buffer per file (10 MiB by default): read what is there, bounded
+            data = fh.read(size + 1) if size else fh.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                file.problems.append(
+                    LoadProblem("EKSA003", f"file is over the {max_bytes:,}-byte limit; not linted")
+                )
+                return False
     except OSError as exc:
         file.problems.append(LoadProblem("EKSA003", f"cannot read the file: {exc.strerror or exc}"))
         return False
