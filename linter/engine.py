@@ -256,6 +256,8 @@ class Engine:
 
         # Loader problems (EKSA001-007) and objects without type meta (EKSA006) come from the files themselves.
         for f in repo.files:
+            if not f.reported:
+                continue
             for p in f.problems:
                 rule = by_id.get(p.rule_id)
                 if rule is None or rule.id not in enabled:
@@ -264,7 +266,7 @@ class Engine:
                 add(rule, Violation(ref, p.message))
         if "EKSA006" in enabled:
             rule = by_id["EKSA006"]
-            for doc in repo.iter_docs():
+            for doc in (d for f in repo.files if f.reported for d in f.documents):
                 d = doc.data
                 if isinstance(d, dict) and ("metadata" in d or "spec" in d):
                     missing = [k for k in ("apiVersion", "kind") if not isinstance(d.get(k), str) or not d.get(k)]
@@ -309,12 +311,14 @@ class Engine:
     ) -> tuple[list[Finding], list[Suppression]]:
         sups: dict[str, list[Suppression]] = {}
         for f in repo.files:
-            if f.text and f.kind != "json":
+            if f.reported and f.kind != "json" and f.text:
                 got = parse_comments(f)
                 if got:
                     sups[f.path] = got
         obj_sups: dict[tuple[str, str, str | None, str | None], list[Suppression]] = {}
         for o in repo.objects:
+            if not o.file.reported:
+                continue  # only reported files' findings are kept
             ann = o.annotations.get(ANNOTATION)
             if not isinstance(ann, str):
                 continue

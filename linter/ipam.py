@@ -4,7 +4,7 @@ configuration problems found while reading them (EKSA501)."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -325,20 +325,26 @@ def _whereabouts(out: NadIpam, plugin: CniPlugin, ipam: dict[str, Any]) -> None:
         out.add(base, 'whereabouts IPAM has no "range" and no "ipRanges"; add a range')
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, tuple[NadIpam, ...]] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Any, dict[int, NadIpam]] = weakref.WeakKeyDictionary()
 
 
-def repo_ipam(repo: Repo) -> tuple[NadIpam, ...]:
-    """Every NAD's IPAM in path order, parsed once per repo."""
-    got = _CACHE.get(repo)
+def nad_ipam(repo: Repo, nad: Nad) -> NadIpam:
+    """One NAD's IPAM, parsed once per repo."""
+    memo = _CACHE.get(repo)
+    if memo is None:
+        memo = _CACHE[repo] = {}
+    got = memo.get(id(nad))
     if got is None:
-        got = tuple(
-            parse_nad(n) for n in sorted(repo.nads, key=lambda n: (n.obj.path, n.obj.doc.index, n.obj.base))
-        )
-        _CACHE[repo] = got
+        got = memo[id(nad)] = parse_nad(nad)
     return got
 
 
-def iter_pools(repo: Repo) -> Iterator[Pool]:
-    for n in repo_ipam(repo):
+def repo_ipam(repo: Repo, nads: Iterable[Nad] | None = None) -> tuple[NadIpam, ...]:
+    """The IPAM of these NADs (default: every NAD) in path order."""
+    chosen = repo.nads if nads is None else nads
+    return tuple(nad_ipam(repo, n) for n in sorted(chosen, key=lambda n: (n.obj.path, n.obj.doc.index, n.obj.base)))
+
+
+def iter_pools(repo: Repo, nads: Iterable[Nad] | None = None) -> Iterator[Pool]:
+    for n in repo_ipam(repo, nads):
         yield from n.pools

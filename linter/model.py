@@ -116,17 +116,49 @@ class Violation:
     severity: Severity | None = None
 
 
+def objects_in(d: Any) -> list[tuple[NodePath, dict[str, Any]]]:
+    """The Kubernetes objects of one document's data: (node path under the document, object data); the items of
+    a `kind: List`, or the document itself when it has apiVersion and kind."""
+    if not isinstance(d, dict):
+        return []
+    if d.get("kind") == "List" and isinstance(d.get("items"), list):
+        return [(("items", i), item) for i, item in enumerate(d["items"])
+                if isinstance(item, dict) and "apiVersion" in item and "kind" in item]
+    return [((), d)] if "apiVersion" in d and "kind" in d else []
+
+
+def _group_of(api_version: str) -> str:
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+def _lazy_objects(f: SourceFile) -> list[Obj] | None:
+    """The objects of a cache-backed file from its index entry; None when the entry is malformed."""
+    docs = {d.index: d for d in f.documents}
+    out = []
+    try:
+        for index, base, av, kind, name, ns in f.objects or ():
+            doc = docs.get(index)
+            if doc is None or not (isinstance(base, tuple) and isinstance(av, str) and isinstance(kind, str)
+                                   and isinstance(name, (str, type(None))) and isinstance(ns, (str, type(None)))):
+                return None
+            out.append(Obj.lazy(doc, base, av, kind, name, ns))
+    except (TypeError, ValueError):
+        return None
+    return out
+
+
 class Obj:
     """One Kubernetes object (a document, or an item of a `kind: List`)."""
 
-    __slots__ = ("__dict__", "api_version", "base", "data", "doc", "kind", "name", "namespace")
+    __slots__ = ("__dict__", "_data", "api_version", "base", "doc", "group", "kind", "name", "namespace")
 
     def __init__(self, doc: Document, data: dict[str, Any], base: NodePath = ()) -> None:
         self.doc = doc
         self.base = base
-        self.data = data
+        self._data: dict[str, Any] | None = data
         av = data.get("apiVersion")
         self.api_version: str = av if isinstance(av, str) else ""
+        self.group: str = _group_of(self.api_version)
         k = data.get("kind")
         self.kind: str = k if isinstance(k, str) else ""
         meta = data.get("metadata")
@@ -136,12 +168,26 @@ class Obj:
         ns = meta.get("namespace")
         self.namespace: str | None = ns if isinstance(ns, str) and ns else None
 
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.identity.display()} at {self.path}>"
+    @classmethod
+    def lazy(cls, doc: Document, base: NodePath, api_version: str, kind: str, name: str | None,
+             namespace: str | None) -> Obj:
+        """An object of a cache-backed file: identity from the cache index, data only when first used."""
+        o = cls.__new__(cls)
+        o.doc, o.base, o._data = doc, base, None
+        o.api_version, o.kind, o.name, o.namespace = api_version, kind, name, namespace
+        o.group = _group_of(api_version)
+        return o
 
     @property
-    def group(self) -> str:
-        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
+    def data(self) -> dict[str, Any]:
+        d = self._data
+        if d is None:
+            d = dig(self.doc.data, self.base)
+            self._data = d = d if isinstance(d, dict) else {}
+        return d
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.identity.display()} at {self.path}>"
 
     @property
     def version(self) -> str:
@@ -249,16 +295,46 @@ class CniPlugin:
         return self.path + ("ipam",)
 
 
-@dataclass(frozen=True)
 class Nad:
-    """A NetworkAttachmentDefinition with its CNI config parsed (single plugin or conflist)."""
-
-    obj: Obj
-    config_text: str | None
-    config: dict[str, Any] | None  # None when absent, empty or not a JSON object
-    error: str | None  # why the config did not parse
+    """A NetworkAttachmentDefinition with its CNI config parsed (single plugin or conflist), when first asked."""
 
     CONFIG_PATH: NodePath = ("spec", "config")
+
+    def __init__(self, obj: Obj) -> None:
+        self.obj = obj
+
+    def __repr__(self) -> str:
+        return f"Nad({self.obj!r})"
+
+    @cached_property
+    def _parsed(self) -> tuple[str | None, dict[str, Any] | None, str | None]:
+        text = self.obj.get("spec", "config")
+        config, error = None, None
+        if isinstance(text, str) and text.strip():
+            try:
+                parsed = json.loads(text)
+            except ValueError as exc:
+                error = str(exc)
+            else:
+                if isinstance(parsed, dict):
+                    config = parsed
+                else:
+                    error = "the CNI config is not a JSON object"
+        return (text if isinstance(text, str) else None), config, error
+
+    @property
+    def config_text(self) -> str | None:
+        return self._parsed[0]
+
+    @property
+    def config(self) -> dict[str, Any] | None:
+        """None when absent, empty or not a JSON object."""
+        return self._parsed[1]
+
+    @property
+    def error(self) -> str | None:
+        """Why the config did not parse."""
+        return self._parsed[2]
 
     @property
     def is_conflist(self) -> bool:
@@ -516,17 +592,15 @@ class Repo:
         self.base = base  # the same repo at --base REV, for change-aware rules
         objs: list[Obj] = []
         for f in self.files:
+            if f.objects is not None:  # from the cache index: no data is touched
+                got = _lazy_objects(f)
+                if got is not None:
+                    objs.extend(got)
+                    continue
+                f.load_data()  # a malformed index entry: use the file's data
+                f.objects = None
             for doc in f.documents:
-                d = doc.data
-                if not isinstance(d, dict):
-                    continue
-                if d.get("kind") == "List" and isinstance(d.get("items"), list):
-                    for i, item in enumerate(d["items"]):
-                        if isinstance(item, dict) and "apiVersion" in item and "kind" in item:
-                            objs.append(Obj(doc, item, ("items", i)))
-                    continue
-                if "apiVersion" in d and "kind" in d:
-                    objs.append(Obj(doc, d))
+                objs.extend(Obj(doc, data, base) for base, data in objects_in(doc.data))
         self.objects: tuple[Obj, ...] = tuple(objs)
         by_kind: dict[str, list[Obj]] = {}
         for o in objs:
@@ -535,6 +609,34 @@ class Repo:
         self._by_key: dict[tuple[str, str, str | None, str | None], Obj] = {}
         for o in objs:
             self._by_key.setdefault((o.group, o.kind, o.namespace, o.name), o)
+
+    @cached_property
+    def subjects(self) -> Subjects:
+        """The same views holding only what is in reported files: what a rule reports on. Rules loop over
+        `repo.subjects.X` and look things up in `repo.X`, so a one-file run does not touch every object."""
+        return Subjects(self)
+
+    @cached_property
+    def reported_paths(self) -> frozenset[str]:
+        return frozenset(f.path for f in self.files if f.reported)
+
+    def in_namespace(self, items: Iterable[Any], namespace: str | None) -> tuple[Any, ...]:
+        """The items (objects or wrappers with `.obj`) whose effective namespace is `namespace`, from an index
+        built once per collection (no object data is touched)."""
+        items = tuple(items)
+        key = (id(items[0]) if items else 0, len(items))
+        index = self._ns_index.get(key)
+        if index is None or index[0] is not items:
+            by_ns: dict[str | None, list[Any]] = {}
+            for it in items:
+                o = it if isinstance(it, Obj) else it.obj
+                by_ns.setdefault(o.effective_namespace, []).append(it)
+            index = self._ns_index[key] = (items, {k: tuple(v) for k, v in by_ns.items()})
+        return index[1].get(namespace, ())
+
+    @cached_property
+    def _ns_index(self) -> dict[Any, Any]:
+        return {}
 
     # -- generic access -------------------------------------------------------------------------------------------
 
@@ -560,14 +662,15 @@ class Repo:
         return None
 
     def file(self, path: str) -> SourceFile | None:
-        for f in self.files:
-            if f.path == path:
-                return f
-        return None
+        return self._files_by_path.get(path)
+
+    @cached_property
+    def _files_by_path(self) -> dict[str, SourceFile]:
+        return {f.path: f for f in self.files}
 
     def text_files(self, *patterns: str) -> tuple[SourceFile, ...]:
         """Files (any kind, with their raw text) whose path or name matches one of the globs."""
-        return tuple(f for f in self.files if f.text and _glob_match(f.path, patterns))
+        return tuple(f for f in self.files if _glob_match(f.path, patterns) and f.text)
 
     def text_violation(self, file: SourceFile, line: int, col: int, message: str, end_col: int | None = None
                        ) -> Violation:
@@ -595,22 +698,7 @@ class Repo:
 
     @cached_property
     def nads(self) -> tuple[Nad, ...]:
-        out = []
-        for o in self.of_kind("NetworkAttachmentDefinition", group=NAD_GROUP):
-            text = o.get("spec", "config")
-            config, error = None, None
-            if isinstance(text, str) and text.strip():
-                try:
-                    parsed = json.loads(text)
-                except ValueError as exc:
-                    error = str(exc)
-                else:
-                    if isinstance(parsed, dict):
-                        config = parsed
-                    else:
-                        error = "the CNI config is not a JSON object"
-            out.append(Nad(o, text if isinstance(text, str) else None, config, error))
-        return tuple(out)
+        return tuple(Nad(o) for o in self.of_kind("NetworkAttachmentDefinition", group=NAD_GROUP))
 
     def nad(self, name: str, namespace: str) -> Nad | None:
         return self._nads_by_name.get((name, namespace))
@@ -724,3 +812,39 @@ class RepoStats:
     documents: int = 0
     objects: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _file_of(item: Any) -> SourceFile:
+    if isinstance(item, SourceFile):
+        return item
+    if isinstance(item, Obj):
+        return item.doc.file
+    if isinstance(item, HardwareRow):
+        return item.file
+    return item.obj.doc.file
+
+
+class Subjects:
+    """`repo.subjects`: Repo's collections (and `of_kind`) holding only what is in reported files."""
+
+    _VIEWS = frozenset({"objects", "clusters", "capi_clusters", "network_policies", "cilium_policies", "nads",
+                        "workloads", "hardware", "files"})
+
+    def __init__(self, repo: Repo) -> None:
+        self._repo = repo
+        self._cache: dict[str, tuple[Any, ...]] = {}
+        self._all = all(f.reported for f in repo.files)
+
+    def _only(self, items: Iterable[Any]) -> tuple[Any, ...]:
+        items = tuple(items)
+        return items if self._all else tuple(x for x in items if _file_of(x).reported)
+
+    def __getattr__(self, name: str) -> tuple[Any, ...]:
+        if name not in self._VIEWS:
+            raise AttributeError(name)
+        if name not in self._cache:
+            self._cache[name] = self._only(getattr(self._repo, name))
+        return self._cache[name]
+
+    def of_kind(self, *kinds: str, group: str | None = None) -> tuple[Obj, ...]:
+        return self._only(self._repo.of_kind(*kinds, group=group))

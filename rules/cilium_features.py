@@ -59,7 +59,7 @@ def _port_rules(obj: Obj) -> Iterator[tuple[Path, dict[str, Any]]]:
 
 
 def _l7(repo: Repo, key: str, names: tuple[str, ...], what: str) -> Iterator[Violation]:
-    for obj in repo.cilium_policies:
+    for obj in repo.subjects.cilium_policies:
         for path, port in _port_rules(obj):
             rules = port.get("rules")
             if isinstance(rules, dict):
@@ -166,7 +166,7 @@ def dns_aware_policy(repo: Repo) -> Iterator[Violation]:
     cilium/cilium `pkg/policy/api/fqdn.go` and `l4.go` (`L7Rules.DNS`); the EKS-A networking docs ("Additional
     Cilium Features": DNS-aware and HTTP-Aware Network Policy are not enabled).
     """
-    for obj in repo.cilium_policies:
+    for obj in repo.subjects.cilium_policies:
         for path, r in _policy_rules(obj):
             if "toFQDNs" in r:
                 yield from _feature(repo, obj, "dns", path + ("toFQDNs",), "toFQDNs")
@@ -197,7 +197,7 @@ def tls_sni_policy(repo: Repo) -> Iterator[Violation]:
     cilium/cilium `pkg/policy/api/l4.go` (`PortRule.ServerNames`, `TerminatingTLS`, `OriginatingTLS`); the EKS-A
     networking docs' feature table.
     """
-    for obj in repo.cilium_policies:
+    for obj in repo.subjects.cilium_policies:
         for path, port in _port_rules(obj):
             for key in ("serverNames", "terminatingTLS", "originatingTLS"):
                 if key in port:
@@ -231,18 +231,18 @@ def ingress_gateway_mesh(repo: Repo) -> Iterator[Violation]:
     The EKS-A networking docs' feature table ("Ingress, Gateway API, & Service Mesh"); cilium/cilium
     `pkg/policy/api/l4.go` (`PortRule.Listener`) and `rule.go` (`Authentication`).
     """
-    for obj in repo.of_kind("Ingress"):
+    for obj in repo.subjects.of_kind("Ingress"):
         if obj.get("spec", "ingressClassName") == "cilium":
             yield from _feature(repo, obj, "ingress-gateway-mesh", ("spec", "ingressClassName"), "Ingress class cilium")
         elif obj.annotations.get("kubernetes.io/ingress.class") == "cilium":
             yield from _feature(repo, obj, "ingress-gateway-mesh",
                                 ("metadata", "annotations", "kubernetes.io/ingress.class"), "Ingress class cilium")
-    for obj in repo.of_kind("GatewayClass"):
+    for obj in repo.subjects.of_kind("GatewayClass"):
         if obj.get("spec", "controllerName") == "io.cilium/gateway-controller":
             yield from _feature(repo, obj, "ingress-gateway-mesh", ("spec", "controllerName"), "Cilium GatewayClass")
-    for obj in repo.of_kind("CiliumEnvoyConfig", "CiliumClusterwideEnvoyConfig", group=CILIUM_GROUP):
+    for obj in repo.subjects.of_kind("CiliumEnvoyConfig", "CiliumClusterwideEnvoyConfig", group=CILIUM_GROUP):
         yield from _feature(repo, obj, "ingress-gateway-mesh", ("kind",), obj.kind)
-    for obj in repo.cilium_policies:
+    for obj in repo.subjects.cilium_policies:
         for path, r in _policy_rules(obj):
             auth = r.get("authentication")
             if isinstance(auth, dict) and auth.get("mode") == "required":
@@ -282,12 +282,12 @@ def egress_gateway_bgp_multicluster(repo: Repo) -> Iterator[Violation]:
     The EKS-A networking docs' feature table; cilium/cilium CRDs `ciliumegressgatewaypolicies`,
     `ciliumbgp*`; `pkg/policy/api/entity.go` (`cluster-mesh`).
     """
-    for obj in repo.of_kind("CiliumEgressGatewayPolicy", group=CILIUM_GROUP):
+    for obj in repo.subjects.of_kind("CiliumEgressGatewayPolicy", group=CILIUM_GROUP):
         yield from _feature(repo, obj, "egress-gateway", ("kind",), obj.kind)
     for obj in repo.objects:
         if obj.group == CILIUM_GROUP and obj.kind.startswith("CiliumBGP"):
             yield from _feature(repo, obj, "bgp", ("kind",), obj.kind)
-    for obj in repo.cilium_policies:
+    for obj in repo.subjects.cilium_policies:
         for path, r in _policy_rules(obj):
             for key in ("toEntities", "fromEntities"):
                 ents = r.get(key)
@@ -295,7 +295,7 @@ def egress_gateway_bgp_multicluster(repo: Repo) -> Iterator[Violation]:
                     for i, e in enumerate(ents):
                         if e == "cluster-mesh":
                             yield from _feature(repo, obj, "multi-cluster", path + (key, i), "entity cluster-mesh")
-    for obj in repo.of_kind("Service"):
+    for obj in repo.subjects.of_kind("Service"):
         for ann in GLOBAL_SERVICE_ANNOTATIONS:
             if _truthy(obj.annotations.get(ann)):
                 yield from _feature(repo, obj, "multi-cluster", ("metadata", "annotations", ann), "global service")
@@ -403,7 +403,7 @@ def tetragon_runtime_security(repo: Repo) -> Iterator[Violation]:
     ## Source
     The EKS-A networking docs' feature table ("Tetragon Runtime Security"); cilium/tetragon CRDs.
     """
-    for obj in repo.of_kind("TracingPolicy", "TracingPolicyNamespaced", group=CILIUM_GROUP):
+    for obj in repo.subjects.of_kind("TracingPolicy", "TracingPolicyNamespaced", group=CILIUM_GROUP):
         yield from _feature(repo, obj, "tetragon", ("kind",), obj.kind)
 
 
@@ -440,7 +440,7 @@ def host_firewall_policy(repo: Repo) -> Iterator[Violation]:
     cilium/cilium `pkg/policy/api/rule.go` (`NodeSelector`) and the Helm value `hostFirewall.enabled`
     (agent option `enable-host-firewall`).
     """
-    for obj in repo.of_kind("CiliumClusterwideNetworkPolicy", group=CILIUM_GROUP):
+    for obj in repo.subjects.of_kind("CiliumClusterwideNetworkPolicy", group=CILIUM_GROUP):
         cluster = repo.cluster_for(obj)
         if _host_firewall_enabled(repo, cluster):
             continue

@@ -110,7 +110,7 @@ def ipam_range_invalid(repo: Repo) -> Iterator[Violation]:
     `exclude` must be CIDRs) and `pkg/allocate/allocate.go` (`range_start`/`range_end` are honoured only
     inside the range, otherwise silently ignored).
     """
-    for n in repo_ipam(repo):
+    for n in repo_ipam(repo, repo.subjects.nads):
         for path, message in n.problems:
             yield n.nad.obj.violation(path, message)
 
@@ -151,7 +151,7 @@ def ipam_gateway_allocatable(repo: Repo) -> Iterator[Violation]:
     only reserved IPs and `exclude` subnets); containernetworking/plugins
     `plugins/ipam/host-local/backend/allocator/allocator.go` (host-local skips the range's gateway).
     """
-    for pool in iter_pools(repo):
+    for pool in iter_pools(repo, repo.subjects.nads):
         if pool.ipam_type != "whereabouts" or pool.gateway is None or not pool.hands_out(pool.gateway):
             continue
         yield pool.nad.obj.violation(
@@ -212,12 +212,16 @@ def ipam_pool_overlap(repo: Repo) -> Iterator[Violation]:
     `plugins/ipam/host-local/backend/disk/backend.go` (host-local keeps leases on each node's disk, per
     network).
     """
-    groups: dict[Any, list[Pool]] = {}
-    for pool in iter_pools(repo):
-        owner = repo.cluster_for(pool.nad.obj)
-        groups.setdefault(id(owner) if owner is not None else pool.nad.obj.path, []).append(pool)
-    for pools in groups.values():
-        yield from _overlaps_in(pools)
+    # NADs by owning cluster (from paths alone); only groups holding a reported NAD are parsed and compared
+    if not repo.subjects.nads:
+        return
+    groups: dict[Any, list[Any]] = {}
+    for nad in repo.nads:
+        owner = repo.cluster_for(nad.obj)
+        groups.setdefault(id(owner) if owner is not None else nad.obj.path, []).append(nad)
+    for nads in groups.values():
+        if any(n.obj.file.reported for n in nads):
+            yield from _overlaps_in(list(iter_pools(repo, nads)))
 
 
 def _overlaps_in(pools: list[Pool]) -> Iterator[Violation]:
@@ -287,7 +291,7 @@ def ipam_overlaps_cluster_cidr(repo: Repo) -> Iterator[Violation]:
     `services.cidrBlocks`: the cluster's address plan, routed by Cilium inside the cluster); EKS-A docs
     "Multus CNI plugin configuration" (secondary networks are separate networks attached with `master`).
     """
-    for pool in iter_pools(repo):
+    for pool in iter_pools(repo, repo.subjects.nads):
         cluster = repo.cluster_for(pool.nad.obj)
         if cluster is None:
             continue
@@ -340,11 +344,13 @@ def ipam_overlaps_node_address(repo: Repo) -> Iterator[Violation]:
     `pkg/providers/tinkerbell/hardware/csv.go` (the CSV columns).
     """
     node_cache: dict[int, list[tuple[ipnet.IPAddr, str, Ref, Any]]] = {}
-    for pool in iter_pools(repo):
+    for pool in iter_pools(repo, repo.subjects.nads):
         cluster = repo.cluster_for(pool.nad.obj)
         if cluster is None:
             continue
-        addrs = node_cache.setdefault(id(cluster), list(_node_addresses(repo, cluster)))
+        addrs = node_cache.get(id(cluster))
+        if addrs is None:
+            addrs = node_cache[id(cluster)] = list(_node_addresses(repo, cluster))
         hits = [(ip, what, ref) for ip, what, ref, _ in addrs if pool.hands_out(ip)]
         if not hits:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,8 +85,20 @@ def _uninstall_lines(repo: Repo) -> Iterator[tuple[Any, int, int, int]]:
                 yield f, n, m.start() + 1, m.end() + 1
 
 
+_SIGNALS: weakref.WeakKeyDictionary[Repo, dict[int, tuple[EksaCluster, list[tuple[Ref, str]]]]] = \
+    weakref.WeakKeyDictionary()
+
+
 def replacement_signals(repo: Repo) -> dict[int, tuple[EksaCluster, list[tuple[Ref, str]]]]:
-    """Per cluster (by id), the places where the repo replaces EKS-A's Cilium."""
+    """Per reported cluster (by id), the places where the repo replaces EKS-A's Cilium (computed once per repo;
+    nothing to compute when no Cluster is reported, as every finding about them is on a Cluster)."""
+    got = _SIGNALS.get(repo)
+    if got is None:
+        got = _SIGNALS[repo] = _replacement_signals(repo) if repo.subjects.clusters else {}
+    return got
+
+
+def _replacement_signals(repo: Repo) -> dict[int, tuple[EksaCluster, list[tuple[Ref, str]]]]:
     out: dict[int, tuple[EksaCluster, list[tuple[Ref, str]]]] = {}
     if not repo.clusters:
         return out

@@ -3,7 +3,7 @@ collide with the cluster network."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from eksa_lint import ipnet
@@ -15,8 +15,8 @@ MASTER_PLUGINS = ("ipvlan", "macvlan", "vlan")
 IP_CAPABLE_IPAM = ("static",)
 
 
-def _annotated(repo: Repo) -> Iterator[tuple[Workload, Any]]:
-    for w in repo.workloads:
+def _annotated(workloads: Iterable[Workload]) -> Iterator[tuple[Workload, Any]]:
+    for w in workloads:
         value = w.pod_annotations.get(NETWORKS_ANNOTATION)
         if value is not None:
             yield w, value
@@ -53,13 +53,13 @@ def multus_provider_unsupported(repo: Repo) -> Iterator[Violation]:
     EKS-A docs, "Multus CNI plugin configuration": Multus support is only available with the Bare Metal
     provider (vSphere and CloudStack machines have no multi-network support).
     """
-    for nad in repo.nads:
+    for nad in repo.subjects.nads:
         c = repo.cluster_for(nad.obj)
         if c is not None and c.provider not in (None, "tinkerbell"):
             yield nad.obj.violation(("kind",), f'NetworkAttachmentDefinition "{nad.name}" belongs to cluster '
                                     f'"{c.name}" with provider {c.provider}; Multus is supported on Bare Metal '
                                     f"(Tinkerbell) only: remove it or move the workload to a Bare Metal cluster")
-    for w, _ in _annotated(repo):
+    for w, _ in _annotated(repo.subjects.workloads):
         c = repo.cluster_for(w.obj)
         if c is not None and c.provider not in (None, "tinkerbell"):
             yield w.obj.violation(_ann_path(w), f'{NETWORKS_ANNOTATION} on cluster "{c.name}" with provider '
@@ -89,7 +89,7 @@ def nad_master_unknown(repo: Repo) -> Iterator[Violation]:
     ## Source
     containernetworking/plugins plugins/main/macvlan/macvlan.go (netlink.LinkByName(master) fails).
     """
-    for nad in repo.nads:
+    for nad in repo.subjects.nads:
         hosts = repo.hosts_for(nad.obj)
         if hosts.interfaces is None:
             continue
@@ -123,7 +123,7 @@ def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
     ## Source
     containernetworking/plugins plugins/main/macvlan/macvlan.go (getDefaultRouteInterfaceName).
     """
-    for nad in repo.nads:
+    for nad in repo.subjects.nads:
         for p in nad.plugins:
             if p.type in MASTER_PLUGINS and "master" not in p.data:
                 yield nad.obj.violation(p.path + ("type",), f'{p.type} plugin has no "master", so it uses the '
@@ -154,7 +154,7 @@ def nad_master_is_primary(repo: Repo) -> Iterator[Violation]:
     ## Source
     EKS-A docs, Multus configuration (secondary networks on dedicated NICs).
     """
-    for nad in repo.nads:
+    for nad in repo.subjects.nads:
         hosts = repo.hosts_for(nad.obj)
         others = [i for i in (hosts.interfaces or ()) if i != hosts.primary_interface]
         hint = others[0] if others else "eth1"
@@ -188,7 +188,7 @@ def network_annotation_invalid(repo: Repo) -> Iterator[Violation]:
     ## Source
     k8snetworkplumbingwg/multus-cni pkg/k8sclient/k8sclient.go (parsePodNetworkObjectText).
     """
-    for w, value in _annotated(repo):
+    for w, value in _annotated(repo.subjects.workloads):
         for err in parse_networks(value).errors:
             yield w.obj.violation(_ann_path(w), f"{NETWORKS_ANNOTATION}: {err}", at="value")
 
@@ -220,7 +220,7 @@ def network_attachment_missing(repo: Repo) -> Iterator[Violation]:
     """
     if not repo.nads:
         return
-    for w, value in _annotated(repo):
+    for w, value in _annotated(repo.subjects.workloads):
         for sel in parse_networks(value).selections:
             ns = sel.namespace or w.namespace
             if repo.nad(sel.name, ns) is None:
@@ -280,8 +280,11 @@ def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
     ## Source
     containernetworking/plugins plugins/ipam/static/main.go (runtimeConfig ips, capabilities.ips).
     """
+    # A requested IP is checked against every workload before it (path order), so when a reported workload
+    # requests one, all are read; otherwise only the reported ones.
+    wants_ips = any(sel.ips for _, v in _annotated(repo.subjects.workloads) for sel in parse_networks(v).selections)
     seen: dict[str, Any] = {}
-    for w, value in _annotated(repo):
+    for w, value in _annotated(repo.workloads if wants_ips else ()):
         for sel in parse_networks(value).selections:
             if not sel.ips:
                 continue
@@ -340,6 +343,8 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     cilium/cilium install/kubernetes/cilium/values.yaml (cni.exclusive: true); aws/eks-anywhere
     pkg/api/v1alpha1/cluster_types.go (CiliumConfig.CNIExclusive).
     """
+    if not repo.subjects.clusters:
+        return  # findings are on Clusters
     owners = {id(c): c for nad in repo.nads if (c := repo.cluster_for(nad.obj)) is not None}
     for c in owners.values():
         cil = c.cilium
@@ -377,7 +382,7 @@ def host_local_across_nodes(repo: Repo) -> Iterator[Violation]:
     containernetworking/plugins plugins/ipam/host-local/backend/disk (state under /var/lib/cni/networks on
     each node); k8snetworkplumbingwg/whereabouts README.
     """
-    for nad in repo.nads:
+    for nad in repo.subjects.nads:
         c = repo.cluster_for(nad.obj)
         if c is None:
             continue

@@ -125,7 +125,7 @@ def networkpolicy_invalid(repo: Repo) -> Iterator[Violation]:
     ValidateNetworkPolicyPort, ValidateNetworkPolicyPeer, ValidateIPBlock) and
     `staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/validation/validation.go` (label selector operators).
     """
-    for o in repo.network_policies:
+    for o in repo.subjects.network_policies:
         spec = o.get("spec")
         if not isinstance(spec, dict):
             continue
@@ -241,7 +241,7 @@ def cilium_policy_invalid(repo: Repo) -> Iterator[Violation]:
     PortRule.sanitize with maxPorts = 40), `pkg/policy/api/l4.go`, `pkg/policy/api/fqdn.go`
     (FQDNSelector: matchName and matchPattern are exclusive), `pkg/policy/api/cidr.go`.
     """
-    for o in repo.cilium_policies:
+    for o in repo.subjects.cilium_policies:
         if o.get("spec") is None and o.get("specs") is None:
             yield o.violation((), f"{o.kind} {o.name} has neither `spec` nor `specs`; add the policy rules")
             continue
@@ -441,7 +441,14 @@ def egress_blocks_dns(repo: Repo) -> Iterator[Violation]:
     restricting: dict[str, list[tuple[Obj, tuple[Any, ...]]]] = {}
     allowing: set[str] = set()
     clusterwide_allows = False
-    for o in repo.network_policies:
+    # only namespaces that hold a reported policy can have a finding: read the policies of those (and the
+    # clusterwide ones)
+    namespaces = {_ns_of(o) for o in (*repo.subjects.network_policies, *repo.subjects.cilium_policies)
+                  if o.kind != "CiliumClusterwideNetworkPolicy"}
+    nps = [o for ns in sorted(namespaces) for o in repo.in_namespace(repo.network_policies, ns)]
+    cnps = [o for o in repo.cilium_policies
+            if o.kind == "CiliumClusterwideNetworkPolicy" or _ns_of(o) in namespaces]
+    for o in nps:
         spec = o.get("spec")
         if not isinstance(spec, dict) or not selects_all(spec.get("podSelector")):
             continue
@@ -451,7 +458,7 @@ def egress_blocks_dns(repo: Repo) -> Iterator[Violation]:
             restricting.setdefault(ns, []).append((o, ("spec", key)))
             if _np_allows_dns(spec):
                 allowing.add(ns)
-    for o in repo.cilium_policies:
+    for o in cnps:
         for path, r in cilium_rules(o):
             if _cilium_allows_dns(r):
                 if o.kind != "CiliumNetworkPolicy":
@@ -477,8 +484,9 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
     For a NetworkPolicy's `podSelector` or a CiliumNetworkPolicy's `endpointSelector`, checks the pod
-    templates of the workloads defined in the repo in the same namespace. When the namespace has
-    workloads and none matches, the selector is almost always a label typo.
+    templates of the workloads in the same namespace of the same cluster (the Cluster config in the
+    policy's folder or a parent folder; without one, the workloads in the policy's folder and below). When
+    the namespace has workloads and none matches, the selector is almost always a label typo.
 
     ## Why is this bad?
     A policy that selects nothing enforces nothing: the pods you meant to protect stay open.
@@ -506,8 +514,12 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
     # Workloads by folder and every folder above it, then by namespace: a policy is compared with the
     # workloads in its folder or below it (unrelated trees are not compared).
     below: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for w in repo.workloads:
+    namespaces = {_ns_of(o) for o in (*repo.subjects.network_policies, *repo.subjects.cilium_policies)}
+    for w in (w for ns in sorted(namespaces) for w in repo.in_namespace(repo.workloads, ns)):
         ns, labels = w.namespace or "default", _pod_labels(w)
+        owner = repo.cluster_for(w.obj)
+        if owner is not None:
+            below.setdefault(f"\0{id(owner.obj)}", {}).setdefault(ns, []).append(labels)
         folder = w.obj.folder.strip("/")
         while True:
             below.setdefault(folder, {}).setdefault(ns, []).append(labels)
@@ -518,14 +530,14 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
     indexed: dict[str, dict[str, PodLabels]] = {}
 
     def near(o: Obj) -> dict[str, PodLabels]:
-        folder = o.folder.strip("/")
-        if folder not in indexed:
-            indexed[folder] = {ns: PodLabels(pods) for ns, pods in below.get(folder, {}).items()}
-        return indexed[folder]
+        """The workloads of the policy's cluster, or without one, of its folder and below, by namespace."""
+        owner = repo.cluster_for(o)
+        scope = f"\0{id(owner.obj)}" if owner is not None else o.folder.strip("/")
+        if scope not in indexed:
+            indexed[scope] = {ns: PodLabels(pods) for ns, pods in below.get(scope, {}).items()}
+        return indexed[scope]
 
-    for o in repo.network_policies:
-        if not o.file.reported:
-            continue  # context files' findings are not reported: skip the matching work
+    for o in repo.subjects.network_policies:
         sel = o.get("spec", "podSelector")
         ns = _ns_of(o)
         by_ns = near(o)
@@ -535,8 +547,8 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
         if all(matches(sel, labels) is False for labels in pods.candidates(sel)):  # stops at the first match (or "cannot tell")
             yield o.violation(("spec", "podSelector"), f"podSelector matches none of the {len(pods)} "
                               f'workload(s) in namespace "{ns}"; check the labels against the pod templates')
-    for o in repo.cilium_policies:
-        if o.kind != "CiliumNetworkPolicy" or not o.file.reported:
+    for o in repo.subjects.cilium_policies:
+        if o.kind != "CiliumNetworkPolicy":
             continue
         ns = _ns_of(o)
         by_ns = near(o)
@@ -589,16 +601,19 @@ def fqdn_without_dns_proxy(repo: Repo) -> Iterator[Violation]:
     cilium/cilium `pkg/policy/api/fqdn.go` (FQDNSelector: "must be used with a DNS rule ... the DNS proxy")
     and `Documentation/security/dns.rst`.
     """
+    namespaces = {_ns_of(o) for o in repo.subjects.cilium_policies if o.kind == "CiliumNetworkPolicy"}
     dns_rules: list[tuple[str | None, Any]] = []  # (namespace or None for clusterwide, selector)
     for o in repo.cilium_policies:
+        if o.kind == "CiliumNetworkPolicy" and _ns_of(o) not in namespaces:
+            continue  # no reported policy there: never compared
         for _, r in cilium_rules(o):
             if _cilium_has_dns_proxy(r):
                 dns_rules.append((_ns_of(o) if o.kind == "CiliumNetworkPolicy" else None,
                                   r.get("endpointSelector")))
     pods: dict[str, list[dict[str, Any]]] = {}
-    for w in repo.workloads:
+    for w in (w for ns in sorted(namespaces) for w in repo.in_namespace(repo.workloads, ns)):
         pods.setdefault(w.namespace or "default", []).append(_pod_labels(w))
-    for o in repo.cilium_policies:
+    for o in repo.subjects.cilium_policies:
         if o.kind != "CiliumNetworkPolicy":
             continue
         ns = _ns_of(o)
@@ -763,6 +778,8 @@ def enforcement_always_without_policies(repo: Repo) -> Iterator[Violation]:
     `pkg/networking/cilium/templater.go` / testdata (allow-all policies for system namespaces when
     mode is always); cilium/cilium `Documentation/security/policy/intro.rst` (always mode).
     """
+    if not repo.subjects.clusters:
+        return  # findings are on Clusters
     if any(o.kind == "CiliumClusterwideNetworkPolicy" for o in repo.cilium_policies):
         return  # a clusterwide policy may allow them: cannot tell
     covered = {_ns_of(o) for o in (*repo.network_policies, *repo.cilium_policies)}

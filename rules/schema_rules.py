@@ -104,9 +104,9 @@ def cluster_schema(repo: Repo) -> Iterator[Violation]:
     (CiliumConfig: policyEnforcementMode default/always/never, routingMode default/direct, skipUpgrade), and
     tinkerbell/vsphere/docker datacenter and machine config types in the same folder.
     """
-    yield from _check(repo, (c.obj for c in repo.clusters), "cluster")
+    yield from _check(repo, (c.obj for c in repo.subjects.clusters), "cluster")
     for kind, schema in EKSA_CONFIG_SCHEMAS.items():
-        yield from _check(repo, repo.of_kind(kind, group=EKSA_GROUP), schema)
+        yield from _check(repo, repo.subjects.of_kind(kind, group=EKSA_GROUP), schema)
 
 
 @rule(id="EKSA102", fixable="safe", name="networkpolicy-schema", severity=ERROR, tags=("schema", "policy"),
@@ -138,7 +138,7 @@ def networkpolicy_schema(repo: Repo) -> Iterator[Violation]:
     https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/api/networking/v1/types.go
     (NetworkPolicySpec, NetworkPolicyPeer, NetworkPolicyPort; PolicyType Ingress/Egress; Protocol TCP/UDP/SCTP).
     """
-    yield from _check(repo, repo.network_policies, "networkpolicy")
+    yield from _check(repo, repo.subjects.network_policies, "networkpolicy")
 
 
 @rule(id="EKSA103", fixable="safe", name="cilium-policy-schema", severity=ERROR, tags=("schema", "cilium", "policy"),
@@ -171,7 +171,7 @@ def cilium_policy_schema(repo: Repo) -> Iterator[Violation]:
     https://github.com/cilium/cilium/blob/main/pkg/policy/api/rule.go (Rule: endpointSelector, nodeSelector,
     ingress, ingressDeny, egress, egressDeny, labels, enableDefaultDeny, description, log).
     """
-    yield from _check(repo, repo.cilium_policies, "ciliumnetworkpolicy")
+    yield from _check(repo, repo.subjects.cilium_policies, "ciliumnetworkpolicy")
 
 
 @rule(id="EKSA104", fixable="safe", name="nad-schema", severity=ERROR, tags=("schema", "multus"),
@@ -203,7 +203,7 @@ def nad_schema(repo: Repo) -> Iterator[Violation]:
     https://github.com/k8snetworkplumbingwg/network-attachment-definition-client/blob/master/artifacts/networks-crd.yaml
     (spec.config: string).
     """
-    yield from _check(repo, (n.obj for n in repo.nads), "nad")
+    yield from _check(repo, (n.obj for n in repo.subjects.nads), "nad")
 
 
 @rule(id="EKSA105", name="cni-config-invalid", severity=ERROR, tags=("schema", "multus", "cni"),
@@ -238,7 +238,7 @@ def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
     vlan), https://github.com/k8snetworkplumbingwg/sriov-cni, IPAM: plugins/ipam (host-local, static, dhcp) and
     https://github.com/k8snetworkplumbingwg/whereabouts/blob/master/pkg/types/types.go.
     """
-    for nad in repo.nads:
+    for nad in repo.subjects.nads:
         text = nad.config_text
         if text is None or not text.strip():
             continue
@@ -304,7 +304,7 @@ def crd_schema(repo: Repo) -> Iterator[Violation]:
     schemas = user_crd_schemas(crds)
     if not schemas:
         return
-    for obj in repo.objects:
+    for obj in repo.subjects.objects:
         c = schemas.get((obj.group, obj.kind, obj.version))
         if c is not None:
             key = ("crd", c.source, c.group, c.kind, c.version)

@@ -109,12 +109,28 @@ def test_stale_cache_entries_are_not_used(tmp_path: Path) -> None:
     assert _selects_nothing(tmp_path) == []
 
 
+@pytest.mark.parametrize("which", ["index-*", "data-*", "*-v*"])
 @pytest.mark.parametrize("garbage", [b"", b"\x00\x01garbage", b"\xe9" * 100])
-def test_corrupt_cache_is_ignored(tmp_path: Path, garbage: bytes) -> None:
+def test_corrupt_cache_is_ignored(tmp_path: Path, garbage: bytes, which: str) -> None:
     write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="api")})
     assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
-    for p in (tmp_path / CACHE_DIR).glob("load-*"):
+    hit = list((tmp_path / CACHE_DIR).glob(which))
+    assert hit, f"the cache has {which}"
+    for p in hit:
         p.write_bytes(garbage)
+    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
+
+
+def test_data_file_of_another_index_is_not_used(tmp_path: Path) -> None:
+    """The index and the data file are tied by a token: a data file from another run (same length, other
+    content) must not be read at the old offsets."""
+    write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="api")})
+    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
+    data = next((tmp_path / CACHE_DIR).glob("data-*"))
+    raw = data.read_bytes()
+    swapped = raw.replace(b"api", b"web")
+    assert swapped != raw
+    data.write_bytes(b"\x00" * 16 + swapped[16:])  # another token, data that would hide the finding
     assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
 
 
@@ -123,12 +139,14 @@ def test_wrong_shaped_cache_entry_is_ignored(tmp_path: Path) -> None:
 
     write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="api")})
     assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
-    path = next((tmp_path / CACHE_DIR).glob("load-*"))
+    path = next((tmp_path / CACHE_DIR).glob("index-*"))
     data = marshal.loads(path.read_bytes())
-    key = data["entries"]["deploy.yaml"][0]
-    data["entries"]["deploy.yaml"] = (key, ("only", "two"))
-    path.write_bytes(marshal.dumps(data))
-    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
+    entry = data["entries"]["deploy.yaml"]
+    for bad in [(entry[0], ("only", "two")), (*entry[:5], 7, *entry[6:]), (*entry[:6], [(0, "x")], *entry[7:]),
+                (*entry[:7], 10**9, 5)]:
+        data["entries"]["deploy.yaml"] = bad
+        path.write_bytes(marshal.dumps(data))
+        assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)], bad
 
 
 def test_no_cache_setting_writes_nothing(tmp_path: Path) -> None:

@@ -57,3 +57,29 @@ def test_crlf_positions_match_lf(form: str) -> None:
     text = (HEAD + body).replace("\n", "\r\n")
     assert _resolve(text, ("spec", "config", "master")) == master
     assert _resolve(text, ("spec", "config", "ipam", "type")) == ipam_type
+
+
+def test_memoized_resolver_gives_pyyaml_safe_tags():
+    """The loader memoizes implicit tags; every scalar form must get the tag PyYAML's safe resolver gives,
+    also when asked twice (from the memo) and for keys, flow and block collections."""
+    import yaml
+
+    from eksa_lint.load.yaml_loader import _Loader
+
+    scalars = ["y", "yes", "Yes", "on", "off", "true", "False", "n", "no", "~", "null", "Null", "", "1", "-1",
+               "+1", "012", "0o12", "0x1F", "0b101", "1_000", "1e3", "1.5", ".inf", "-.Inf", ".nan", "2001-12-14",
+               "2001-12-14t21:59:43.10-05:00", "1:20", "190:20:30", "=", "<<", "eth0", "10.0.0.1", "a b",
+               "'quoted'", '"1"', "!!str 1", "!!int '7'", "[1, on, x]", "{a: 1, b: null}"]
+    doc = "\n".join(f"k{i}: {v}" for i, v in enumerate(scalars)) + "\n" + "\n".join(
+        f"{v}: x" for v in ["1", "on", "null", "x", "'q'"])
+    for _ in range(2):  # the second time from the memo
+        ours = yaml.compose(doc, Loader=_Loader)
+        ref = yaml.compose(doc, Loader=yaml.SafeLoader)
+
+        def tags(n):
+            if isinstance(n, yaml.ScalarNode):
+                return (n.tag, n.value)
+            items = [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else n.value
+            return (n.tag, [tags(c) for c in items])
+
+        assert tags(ours) == tags(ref)

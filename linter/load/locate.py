@@ -42,7 +42,9 @@ class _Embedded:
 def _embedded(file: SourceFile, node: ScalarNode) -> _Embedded | None:
     # Cached on the file itself: a module-level cache keyed by id(file) returned another (freed) file's
     # entry once that id was reused, which gave wrong positions depending on test order.
-    cache: dict[tuple[int, int], _Embedded | None] = file.__dict__.setdefault("_embedded_cache", {})
+    cache = file.embedded
+    if cache is None:
+        cache = file.embedded = {}
     key = (node.start_mark.index, node.end_mark.index)
     if key in cache:
         return cache[key]

@@ -21,21 +21,60 @@ class LoadProblem:
     end_col: int | None = None
 
 
-@dataclass(eq=False)
 class SourceFile:
-    """One discovered file. `path` is relative to the repo root, with forward slashes."""
+    """One discovered file. `path` is relative to the repo root, with forward slashes.
 
-    path: str
-    abspath: str
-    kind: str  # "yaml", "json", "csv", "text"
-    text: str = ""
-    reported: bool = True
-    problems: list[LoadProblem] = field(default_factory=list)
-    documents: list[Document] = field(default_factory=list)
-    csv_rows: list[CsvRow] = field(default_factory=list)
-    csv_header: tuple[str, ...] = ()
-    skipped: bool = False  # templated, unreadable, over the size limit: no documents
-    _lines: LineIndex | None = field(default=None, repr=False)
+    A context file filled from the cache is lazy: its text is read from disk, and its documents' data is
+    unmarshalled, only when something asks for them (a one-file run in a large repo touches few)."""
+
+    __slots__ = ("_lines", "_loader", "_text", "abspath", "csv_header", "csv_rows", "documents", "embedded", "kind",
+                 "objects", "path", "problems", "reported", "skipped", "stat_key")
+
+    def __init__(self, path: str, abspath: str, kind: str, text: str = "", reported: bool = True,
+                 stat_key: tuple[int, int] | None = None) -> None:
+        self.path = path
+        self.abspath = abspath
+        self.kind = kind  # "yaml", "json", "csv", "text"
+        self._text: str | None = text
+        self.reported = reported
+        self.problems: list[LoadProblem] = []
+        self.documents: list[Document] = []
+        self.csv_rows: list[CsvRow] = []
+        self.csv_header: tuple[str, ...] = ()
+        self.skipped = False  # templated, unreadable, over the size limit: no documents
+        self.stat_key = stat_key  # (size, mtime_ns) seen by discovery, for the cache
+        # From the cache: [(doc index, base path, apiVersion, kind, name, namespace)] of the objects, so the
+        # model can index them without their data; None when the documents were loaded here.
+        self.objects: list[tuple[Any, ...]] | None = None
+        self._loader: Any = None  # fills the documents' data on first use (cache-backed files)
+        self._lines: LineIndex | None = None
+        self.embedded: dict[tuple[int, int], Any] | None = None  # JSON strings parsed for positions (locate.py)
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r}, kind={self.kind!r}, reported={self.reported})"
+
+    @property
+    def text(self) -> str:
+        if self._text is None:  # a cache-backed file: its text was not cached, read it (the stat key matched)
+            self._text = ""
+            try:
+                with open(self.abspath, "rb") as fh:
+                    self._text = fh.read().decode("utf-8").removeprefix("\ufeff")
+            except (OSError, UnicodeDecodeError):
+                pass
+        return self._text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = value
+        self._lines = None
+        self.embedded = None
+
+    def load_data(self) -> None:
+        """Fill the documents' data of a cache-backed file (once)."""
+        loader, self._loader = self._loader, None
+        if loader is not None:
+            loader(self)
 
     @property
     def lines(self) -> LineIndex:
@@ -59,15 +98,28 @@ class Document:
     """One YAML/JSON document of a file: the constructed data and the node tree that knows positions.
 
     A document loaded in a worker process or from the cache has no node tree until a finding needs a position
-    in it: then the file's text is composed again (`lazy=True`)."""
+    in it: then the file's text is composed again (`lazy=True`). A cache-backed document gets its data from
+    the cache when first asked (`data=_UNSET`)."""
 
-    __slots__ = ("_node", "data", "file", "index")
+    __slots__ = ("_data", "_node", "file", "index")
 
     def __init__(self, file: SourceFile, index: int, data: Any, node: Node | None = None, lazy: bool = False) -> None:
         self.file = file
         self.index = index  # 0-based document index in the file
-        self.data = data
+        self._data = data
         self._node = _UNSET if lazy else node
+
+    @property
+    def data(self) -> Any:
+        if self._data is _UNSET:
+            self.file.load_data()
+            if self._data is _UNSET:  # the cache entry could not be read: treat as empty
+                self._data = None
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value
 
     @property
     def node(self) -> Node | None:

@@ -1,0 +1,232 @@
+"""A run on some files (pre-commit) must report exactly what a run on the whole repo reports for those files.
+
+Rules loop over `repo.subjects` and read the rest of the repo as context, and context files come from the
+lazy cache; these tests lint each file alone (cold cache, warm cache, no cache) and compare with the full run.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from eksa_lint.config import Settings
+from eksa_lint.findings import Finding
+from tests.conftest import lint_tree, write_tree
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Cross-file interactions: each finding here depends on another file.
+CROSS = {
+    "c1/cluster.yaml": """
+        apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+        kind: Cluster
+        metadata: {name: one}
+        spec:
+          kubernetesVersion: "1.31"
+          clusterNetwork:
+            cniConfig: {cilium: {policyEnforcementMode: always}}
+            pods: {cidrBlocks: [192.168.0.0/16]}
+            services: {cidrBlocks: [10.96.0.0/12]}
+          controlPlaneConfiguration:
+            count: 1
+            endpoint: {host: 10.1.1.10}
+            machineGroupRef: {kind: TinkerbellMachineConfig, name: cp}
+          datacenterRef: {kind: TinkerbellDatacenterConfig, name: dc}
+        ---
+        apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+        kind: TinkerbellDatacenterConfig
+        metadata: {name: dc}
+        spec: {tinkerbellIP: 10.1.1.20}
+    """,
+    "c1/hardware.csv": "hostname,mac,ip_address,netmask,gateway,nameservers,labels,disk\n"
+                       "h1,00:00:00:00:00:01,10.1.1.30,255.255.255.0,10.1.1.1,8.8.8.8,type=cp,/dev/sda\n",
+    "c1/cni/flannel.yaml": """
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: kube-flannel-ds, namespace: kube-flannel}
+        spec:
+          selector: {matchLabels: {app: flannel}}
+          template:
+            metadata: {labels: {app: flannel}}
+            spec: {containers: [{name: f, image: flannel}]}
+    """,
+    "c1/net/a.yaml": """
+        apiVersion: k8s.cni.cncf.io/v1
+        kind: NetworkAttachmentDefinition
+        metadata: {name: net-a, namespace: shop}
+        spec:
+          config: '{"cniVersion": "0.3.1", "type": "macvlan", "master": "eth1",
+            "ipam": {"type": "whereabouts", "range": "10.1.1.0/24"}}'
+    """,
+    "c1/net/b.yaml": """
+        apiVersion: k8s.cni.cncf.io/v1
+        kind: NetworkAttachmentDefinition
+        metadata: {name: net-b, namespace: shop}
+        spec:
+          config: '{"cniVersion": "0.3.1", "type": "macvlan", "master": "eth1",
+            "ipam": {"type": "whereabouts", "range": "10.1.1.128/25"}}'
+    """,
+    "c1/net/static.yaml": """
+        apiVersion: k8s.cni.cncf.io/v1
+        kind: NetworkAttachmentDefinition
+        metadata: {name: net-s, namespace: shop}
+        spec:
+          config: '{"cniVersion": "0.3.1", "type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}'
+    """,
+    "c1/apps/web.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: shop}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata:
+              labels: {app: web}
+              annotations:
+                k8s.v1.cni.cncf.io/networks: '[{"name": "net-s", "ips": ["10.2.0.5/24"]}, {"name": "missing"}]'
+            spec: {containers: [{name: c, image: nginx}]}
+    """,
+    "c1/apps/api.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api, namespace: shop}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: api}}
+          template:
+            metadata:
+              labels: {app: api}
+              annotations:
+                k8s.v1.cni.cncf.io/networks: '[{"name": "net-s", "ips": ["10.2.0.5/24"]}]'
+            spec: {containers: [{name: c, image: nginx}]}
+    """,
+    "c1/apps/batch.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: batch, namespace: jobs}
+        spec:
+          selector: {matchLabels: {app: batch}}
+          template:
+            metadata: {labels: {app: batch}}
+            spec: {containers: [{name: c, image: busybox}]}
+    """,
+    "c1/policies/deny.yaml": """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: deny-egress, namespace: shop}
+        spec:
+          podSelector: {}
+          policyTypes: [Egress]
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: typo, namespace: shop}
+        spec:
+          podSelector: {matchLabels: {app: wbe}}
+          policyTypes: [Ingress]
+    """,
+    "c1/policies/fqdn.yaml": """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: fqdn, namespace: shop}
+        spec:
+          endpointSelector: {matchLabels: {app: api}}
+          egress:
+            - toFQDNs: [{matchName: api.github.com}]
+    """,
+    "c1/policies/l7.yaml": """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: l7, namespace: shop}
+        spec:
+          endpointSelector: {matchLabels: {app: web}}
+          ingress:
+            - toPorts:
+                - ports: [{port: "80", protocol: TCP}]
+                  rules: {http: [{method: GET}]}
+    """,
+    "c1/scripts/swap.sh": "#!/bin/sh\ncilium uninstall\n",
+}
+
+
+def _key(f: Finding) -> tuple[object, ...]:
+    loc = f.location
+    return (f.rule_id, loc.path, loc.line, loc.col, loc.end_line, loc.end_col, f.message, f.severity,
+            f.suppressed, tuple((r.path, r.line, r.col) for r, _ in f.related))
+
+
+def _by_file(findings: list[Finding]) -> dict[str, list[tuple[object, ...]]]:
+    out: dict[str, list[tuple[object, ...]]] = {}
+    for f in findings:
+        out.setdefault(f.location.path, []).append(_key(f))
+    return out
+
+
+def _check_each_file_alone(root: Path, files: list[str], settings: Settings | None = None) -> int:
+    full = lint_tree(root, ["."], settings)
+    assert full.internal_errors == 0
+    expected = _by_file(full.findings)
+    # only files the full run checks (a file named on the command line is linted even inside vendor/)
+    linted = {f.path for f in full.files}
+    files = [f for f in files if f in linted]
+    checked = 0
+    for rel in files:
+        one = lint_tree(root, [rel], settings)
+        assert one.internal_errors == 0, rel
+        assert {f.path for f in one.files if f.reported} == {rel}
+        got = _by_file(one.findings)
+        assert got.get(rel, []) == expected.get(rel, []), rel
+        assert set(got) <= {rel}, f"only {rel} is reported"
+        checked += bool(expected.get(rel))
+    return checked
+
+
+def _yaml_files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_cross_file_findings_are_the_same_one_file_at_a_time(tmp_path: Path, cache: bool) -> None:
+    write_tree(tmp_path, CROSS)
+    (tmp_path / ".eksa-lint.yaml").write_text("hosts: {interfaces: [eth0, eth1], primary-interface: eth0}\n")
+    s = Settings(cache=cache)
+    full = lint_tree(tmp_path, ["."], s)
+    rules = {f.rule_id for f in full.findings}
+    # the interactions this tree is made of are really there
+    assert {"EKSA201", "EKSA406", "EKSA407", "EKSA503", "EKSA505", "EKSA603", "EKSA604", "EKSA605",
+            "EKSA607", "EKSA301"} <= rules, sorted(rules)
+    files = _yaml_files(tmp_path)
+    assert _check_each_file_alone(tmp_path, files, s) == 7
+    if cache:  # once more, every context file now from a warm cache
+        assert _check_each_file_alone(tmp_path, files, s) == 7
+
+
+def test_examples_one_file_at_a_time(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    files = _yaml_files(tmp_path)
+    assert _check_each_file_alone(tmp_path, files) >= 4
+
+
+def test_bench_repo_one_file_at_a_time(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    bench.generate(tmp_path, 140)
+    files = _yaml_files(tmp_path)
+    random.Random(3).shuffle(files)
+    assert _check_each_file_alone(tmp_path, files[:60]) >= 3
+
+
+def test_corpus_sample_one_file_at_a_time(tmp_path: Path, shared: Path) -> None:
+    shutil.copytree(shared / "corpus", tmp_path / "corpus", symlinks=True)
+    files = _yaml_files(tmp_path)
+    random.Random(5).shuffle(files)
+    assert _check_each_file_alone(tmp_path, files[:40]) >= 10
