@@ -27,6 +27,7 @@ VERSION = 2
 _INDEX = f"index-v{VERSION}.marshal"
 _DATA = f"data-v{VERSION}.bin"
 _TOKEN_LEN = 16
+_ONE_DOC = [0]
 
 
 def stat_key(path: str) -> tuple[int, int] | None:
@@ -82,17 +83,21 @@ class ContextCache:
         key = file.stat_key or stat_key(file.abspath)
         try:
             skey, kind, problems, skipped, inline, doc_indices, objects, _, _ = entry
-            if key is None or tuple(skey) != tuple(key) or kind != file.kind:
+            if key is None or skey != key or kind != file.kind:  # marshal keeps tuples: compare as they are
                 return False
             if inline is not None:
                 apply_state(file, inline)
             else:
-                if not all(type(i) is int for i in doc_indices):
+                if doc_indices == _ONE_DOC:  # the common case, without the general checks
+                    file.documents = [Document(file, 0, _UNSET, lazy=True)]
+                elif all(type(i) is int for i in doc_indices):
+                    file.documents = [Document(file, i, _UNSET, lazy=True) for i in doc_indices]
+                else:
                     return False
                 file._text = None  # read from disk only if a position in it is needed
-                file.problems = [LoadProblem(*p) for p in problems]
+                if problems:
+                    file.problems = [LoadProblem(*p) for p in problems]
                 file.skipped = bool(skipped)
-                file.documents = [Document(file, i, _UNSET, lazy=True) for i in doc_indices]
                 file.objects = objects  # shape checked by the model (Repo), which loads the file on a bad one
                 file._loader = self._fill
         except (TypeError, ValueError, IndexError):

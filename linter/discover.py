@@ -132,7 +132,12 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
         rel = os.path.relpath(ap, root).replace(os.sep, "/")
         targets.append(("" if rel == "." else rel, os.path.isdir(ap)))
 
+    named = {t for t, is_dir in targets if not is_dir}
+    only_files = all(not is_dir for _, is_dir in targets)
+
     def reported(rel: str) -> bool:
+        if only_files:  # pre-commit passes files: a set lookup for each of the repo's files
+            return rel in named
         for t, is_dir in targets:
             if t == "" or rel == t or (is_dir and rel.startswith(t + "/")):
                 return True

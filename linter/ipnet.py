@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any
 
@@ -13,10 +14,7 @@ def parse_ip(value: Any) -> IPAddr | None:
     """An IPv4/IPv6 address (Go's net.ParseIP accepts no prefix, no zone, no leading zeros), else None."""
     if not isinstance(value, str):
         return None
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
+    return _ip(value)
 
 
 def parse_cidr(value: Any, strict: bool = False) -> IPNet | None:
@@ -24,6 +22,21 @@ def parse_cidr(value: Any, strict: bool = False) -> IPNet | None:
     (as Go does); use `has_host_bits` to report them."""
     if not isinstance(value, str) or "/" not in value:
         return None
+    return _cidr(value, strict)
+
+
+# The same addresses come back again and again (a cluster's CIDRs against each of its pools); ipaddress
+# objects are immutable, so parses are memoized.
+@functools.lru_cache(maxsize=65536)
+def _ip(value: str) -> IPAddr | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _cidr(value: str, strict: bool) -> IPNet | None:
     try:
         return ipaddress.ip_network(value.strip(), strict=strict)
     except ValueError:

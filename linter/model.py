@@ -133,11 +133,12 @@ def _group_of(api_version: str) -> str:
 
 def _lazy_objects(f: SourceFile) -> list[Obj] | None:
     """The objects of a cache-backed file from its index entry; None when the entry is malformed."""
-    docs = {d.index: d for d in f.documents}
+    docs = f.documents
+    by_index = {d.index: d for d in docs} if len(docs) != 1 else {docs[0].index: docs[0]}
     out = []
     try:
         for index, base, av, kind, name, ns in f.objects or ():
-            doc = docs.get(index)
+            doc = by_index.get(index)
             if doc is None or not (isinstance(base, tuple) and isinstance(av, str) and isinstance(kind, str)
                                    and isinstance(name, (str, type(None))) and isinstance(ns, (str, type(None)))):
                 return None
@@ -370,7 +371,7 @@ class Workload:
     obj: Obj
     template_path: NodePath  # path of the pod template (the Pod itself for kind Pod)
 
-    @property
+    @cached_property
     def template(self) -> dict[str, Any]:
         t = self.obj.get(*self.template_path) if self.template_path else self.obj.data
         return t if isinstance(t, dict) else {}
@@ -756,18 +757,29 @@ class Repo:
         return memo[path]
 
     def _nearest_cluster(self, path: str) -> EksaCluster | None:
-        folder = os.path.dirname(path)
-        by_folder = self._clusters_by_folder
-        while True:
-            here = by_folder.get(folder, ())
-            if len(here) == 1:
-                return here[0]
-            if len(here) > 1:
-                same_file = [c for c in here if c.obj.path == path]
-                return same_file[0] if len(same_file) == 1 else None
-            if not folder:
-                return None
-            folder = os.path.dirname(folder)
+        folder = path.rpartition("/")[0]
+        here = self._nearest_clusters(folder)
+        if len(here) == 1:
+            return here[0]
+        same_file = [c for c in here if c.obj.path == path]  # several Clusters side by side: only its own file's
+        return same_file[0] if len(same_file) == 1 else None
+
+    def _nearest_clusters(self, folder: str) -> tuple[EksaCluster, ...]:
+        """The Clusters of the nearest folder (this one or a parent) that has any; memoized per folder."""
+        memo = self._clusters_near
+        got = memo.get(folder)
+        if got is None:
+            here = self._clusters_by_folder.get(folder)
+            if here:
+                got = tuple(here)
+            else:
+                got = self._nearest_clusters(folder.rpartition("/")[0]) if folder else ()
+            memo[folder] = got
+        return got
+
+    @cached_property
+    def _clusters_near(self) -> dict[str, tuple[EksaCluster, ...]]:
+        return {}
 
     @cached_property
     def _cluster_for_path(self) -> dict[str, EksaCluster | None]:
