@@ -151,7 +151,7 @@ class ContextCache:
             state = file_state(file)
         if state is None:
             return
-        text, skipped, problems, docs, header, rows = state
+        _text, skipped, problems, docs, _header, _rows = state
         try:
             if file.kind == "csv":
                 entry: tuple[Any, ...] = (key, file.kind, [], skipped, state, [], [], 0, 0)

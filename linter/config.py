@@ -62,9 +62,7 @@ class Settings:
             return False
         if self.ignore and self._matches(rule_id, rule_name, self.ignore):
             return False
-        if rule_id in self.severity and self.severity[rule_id] is None:
-            return False
-        return True
+        return not (rule_id in self.severity and self.severity[rule_id] is None)
 
     def severity_for(self, rule_id: str, default: Severity) -> Severity:
         sev = self.severity.get(rule_id)
@@ -72,9 +70,9 @@ class Settings:
 
     def ignored_in_file(self, rule_id: str, rule_name: str, path: str) -> bool:
         for pattern, ids in self.per_file_ignores.items():
-            if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
-                if self._matches(rule_id, rule_name, ids):
-                    return True
+            if (fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern)) and \
+                    self._matches(rule_id, rule_name, ids):
+                return True
         return False
 
     def excluded(self, path: str) -> bool:

@@ -83,7 +83,7 @@ def fingerprint(rule_id: str, ref: Ref, obj: Obj | None, extra: str = "") -> str
     else:
         anchor = "/".join(str(p) for p in ref.path)
     ident = _object_key(obj) or (f"doc{ref.doc.index}" if ref.doc is not None else "")
-    raw = "\x1f".join((rule_id, ref.file.path, ident, anchor, extra))
+    raw = f"{rule_id}\x1f{ref.file.path}\x1f{ident}\x1f{anchor}\x1f{extra}"
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -336,10 +336,9 @@ class Engine:
             cands = sups.get(fd.location.path, [])
             hit = None
             for s in cands:
-                if s.scope == "file" or s.applies_to == fd.location.line:
-                    if s.matches(fd.rule_id, fd.rule_name):
-                        hit = s
-                        break
+                if (s.scope == "file" or s.applies_to == fd.location.line) and s.matches(fd.rule_id, fd.rule_name):
+                    hit = s
+                    break
             if hit is None and fd.obj is not None:
                 key = (fd.location.path, fd.obj.kind, fd.obj.namespace, fd.obj.name)
                 for s in obj_sups.get(key, []):

@@ -657,9 +657,9 @@ class Repo:
             if hit is not None:
                 return hit
         for o in self._by_kind.get(kind, ()):
-            if o.name == name and (group is None or o.group == group):
-                if namespace is None or (o.namespace or "default") == namespace:
-                    return o
+            if o.name == name and (group is None or o.group == group) and \
+                    (namespace is None or (o.namespace or "default") == namespace):
+                return o
         return None
 
     def file(self, path: str) -> SourceFile | None:

@@ -7,7 +7,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from eksa_lint.config import Settings
 from eksa_lint.engine import RunResult, lint, lint_texts
 from eksa_lint.findings import Finding

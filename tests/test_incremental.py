@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from eksa_lint.config import Settings
 from eksa_lint.findings import Finding
+
 from tests.conftest import lint_tree, write_tree
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -63,7 +63,6 @@ def test_memoized_resolver_gives_pyyaml_safe_tags():
     """The loader memoizes implicit tags; every scalar form must get the tag PyYAML's safe resolver gives,
     also when asked twice (from the memo) and for keys, flow and block collections."""
     import yaml
-
     from eksa_lint.load.yaml_loader import _Loader
 
     scalars = ["y", "yes", "Yes", "on", "off", "true", "False", "n", "no", "~", "null", "Null", "", "1", "-1",

@@ -71,7 +71,7 @@ def _pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProce
         pytest.skip("pre-commit is not installed (it is in the [test] extra)")
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     env.pop("GITHUB_ACTIONS", None)
-    return subprocess.run([exe, *args], cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run([exe, *args], cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
 @pytest.mark.skipif(not (PROJECT / ".git").exists(), reason="the project is not a git checkout; try-repo needs one")
