@@ -5,6 +5,7 @@ The CLI parses options into a CheckRequest and calls `run_check`; everything her
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -93,14 +94,19 @@ def run_check(req: CheckRequest, stdout: TextIO | None = None, stderr: TextIO | 
 
         user_crd_schemas(tuple(s.crds))
     root, _ = find_root(req.paths, cwd)
-    base_repo = None
+    base_repo: Any = None
     if req.base:
-        from eksa_lint.gitbase import BaseRevisionError, load_base
+        from eksa_lint.gitbase import BaseRevisionError, load_commit, resolve_base
 
         try:
-            base_repo = load_base(root, req.base, s)
+            commit = resolve_base(root, req.base)
         except BaseRevisionError as exc:
             raise ConfigError(str(exc)) from None
+        if commit is not None:
+            # Read at the base only if a change-aware rule asks (it does when a Cluster is reported): the
+            # pre-commit hook passes --base HEAD on every commit.
+            rev = req.base
+            base_repo = functools.cache(lambda: load_commit(root, rev, commit, s))  # once, even over fix passes
     engine = Engine(s, progress=req.progress)
     result = engine.run(req.paths, cwd, base=base_repo)
     if req.progress is not None:

@@ -182,7 +182,7 @@ class Engine:
     def select_rules(self) -> list[Rule]:
         return [r for r in all_rules() if self.settings.rule_enabled(r.id, r.name)]
 
-    def run(self, paths: list[str], cwd: str | None = None, base: Repo | None = None) -> RunResult:
+    def run(self, paths: list[str], cwd: str | None = None, base: Any = None) -> RunResult:
         started = time.perf_counter()
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, 10_000))
@@ -229,7 +229,7 @@ class Engine:
 
         enabled = {r.id for r in rules}
         for rule in rules:
-            if rule.engine or (rule.needs_base and repo.base is None):
+            if rule.engine or (rule.needs_base and not repo.has_base):
                 continue
             try:
                 for v in rule.check(repo):

@@ -36,16 +36,27 @@ def _unborn_head(root: str) -> bool:
     ).stdout.strip()
 
 
-def load_base(root: str, rev: str, settings: Settings) -> Repo | None:
-    """The repo's EKS-A objects at `rev`; None for `HEAD` in a repo without commits."""
-    if _git(root, "rev-parse", "--is-inside-work-tree").returncode != 0:
-        raise BaseRevisionError(f"--base {rev}: {root} is not inside a git repository")
+def resolve_base(root: str, rev: str) -> str | None:
+    """The commit `rev` names (checked now, so a bad revision is a usage error before any rule runs); None for
+    `HEAD` in a repo without commits."""
     ok = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if ok.returncode != 0:
+        if _git(root, "rev-parse", "--is-inside-work-tree").returncode != 0:
+            raise BaseRevisionError(f"--base {rev}: {root} is not inside a git repository")
         if rev == "HEAD" and _unborn_head(root):
             return None
         raise BaseRevisionError(f"--base {rev}: no such revision in {root} (fetch it first, e.g. `git fetch origin`)")
-    commit = ok.stdout.decode().strip()
+    return ok.stdout.decode().strip()
+
+
+def load_base(root: str, rev: str, settings: Settings) -> Repo | None:
+    """The repo's EKS-A objects at `rev`; None for `HEAD` in a repo without commits."""
+    commit = resolve_base(root, rev)
+    return None if commit is None else load_commit(root, rev, commit, settings)
+
+
+def load_commit(root: str, rev: str, commit: str, settings: Settings) -> Repo:
+    """The repo's EKS-A objects at `commit` (named `rev` in messages)."""
     grep = _git(root, "grep", "-l", "-z", "-I", "-F", "-e", EKSA_GROUP, commit, "--", "*.yaml", "*.yml", "*.json")
     if grep.returncode not in (0, 1):
         raise BaseRevisionError(f"--base {rev}: git grep failed: {grep.stderr.decode(errors='replace').strip()}")

@@ -586,11 +586,12 @@ def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
 class Repo:
     """The immutable repo model shared by every rule of a run."""
 
-    def __init__(self, root: str, files: Iterable[SourceFile], settings: Settings, base: Repo | None = None):
+    def __init__(self, root: str, files: Iterable[SourceFile], settings: Settings, base: Any = None):
         self.root = root
         self.files: tuple[SourceFile, ...] = tuple(files)
         self.settings = settings
-        self.base = base  # the same repo at --base REV, for change-aware rules
+        # the same repo at --base REV, for change-aware rules: a Repo, or a function that reads it when first used
+        self._base = base
         objs: list[Obj] = []
         for f in self.files:
             if f.objects is not None:  # from the cache index: no data is touched
@@ -610,6 +611,15 @@ class Repo:
         self._by_key: dict[tuple[str, str, str | None, str | None], Obj] = {}
         for o in objs:
             self._by_key.setdefault((o.group, o.kind, o.namespace, o.name), o)
+
+    @property
+    def has_base(self) -> bool:
+        return self._base is not None
+
+    @cached_property
+    def base(self) -> Repo | None:
+        b = self._base
+        return b() if callable(b) else b
 
     @cached_property
     def subjects(self) -> Subjects:

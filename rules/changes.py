@@ -49,12 +49,14 @@ def _show(value: Any) -> str:
 
 def _pairs(repo: Repo) -> Iterator[tuple[EksaCluster, EksaCluster | None, EksaCluster | None]]:
     """(current cluster, the same-named cluster at base, the cluster that stood in its place at base)."""
+    if not repo.subjects.clusters:
+        return  # findings are on reported Clusters: the base is not read
     base = repo.base
     if base is None:
         return
     by_name = {(c.obj.namespace or "default", c.name): c for c in base.clusters}
     by_place = {(c.obj.path, c.obj.doc.index): c for c in base.clusters}
-    for c in repo.clusters:
+    for c in repo.subjects.clusters:
         old = by_name.get((c.obj.namespace or "default", c.name))
         if old is not None:
             yield c, old, None

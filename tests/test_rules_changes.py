@@ -135,3 +135,39 @@ def test_head_in_a_repo_without_commits_means_no_base(tmp_path: Path) -> None:
     _git(repo, "init", "-q")
     (repo / "c.yaml").write_text(dedent(CLUSTER.format(eksa="v0.20.0", skip="true", pods="10.1.0.0/16")))
     assert load_base(str(repo), "HEAD", Settings()) is None
+
+
+def test_base_is_read_only_when_a_cluster_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-commit hook passes --base HEAD on every commit: a commit that touches no Cluster must not pay
+    for reading the repo at HEAD; one that touches a Cluster must get the change-aware findings."""
+    import io
+
+    from eksa_lint import gitbase
+    from eksa_lint.app import CheckRequest, run_check
+
+    repo = _repo(tmp_path)
+    _write(repo, pods="10.10.0.0/16")
+    (repo / "policy.yaml").write_text(dedent("""
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: p, namespace: shop}
+        spec: {podSelector: {}, policyTypes: [Ingress]}
+    """))
+    reads: list[str] = []
+    real = gitbase.load_commit
+
+    def counting(*args: object) -> object:
+        reads.append(str(args[1]))
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitbase, "load_commit", counting)
+
+    def check(path: str) -> tuple[int, str]:
+        out = io.StringIO()
+        code = run_check(CheckRequest([path], Settings(), base="HEAD", cwd=str(repo)), out, io.StringIO())
+        return code, out.getvalue()
+
+    code, out = check("policy.yaml")
+    assert code == 0 and "EKSA" not in out and reads == []
+    code, out = check("clusters/edge.yaml")
+    assert reads == ["HEAD"] and code == 1 and "EKSA701" in out
