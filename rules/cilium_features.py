@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from eksa_lint.cilium import policy_specs, port_rules, section_rules
 from eksa_lint.model import CILIUM_GROUP, EksaCluster, Obj, Repo, Violation
 from eksa_lint.registry import ERROR, rule
 from eksa_lint.tiers import features
 
 Path = tuple[Any, ...]
-SECTIONS = ("ingress", "egress", "ingressDeny", "egressDeny")
 HELM_PATH = ("spec", "clusterNetwork", "cniConfig", "cilium", "helmValues")
 
 
@@ -26,41 +26,9 @@ def _feature(repo: Repo, obj: Obj, key: str, path: Path, what: str, cluster: Eks
         yield Violation(v.ref, v.message, v.obj, v.related, v.fix, sev)
 
 
-def _specs(obj: Obj) -> Iterator[tuple[Path, dict[str, Any]]]:
-    spec = obj.get("spec")
-    if isinstance(spec, dict):
-        yield ("spec",), spec
-    specs = obj.get("specs")
-    if isinstance(specs, list):
-        for i, s in enumerate(specs):
-            if isinstance(s, dict):
-                yield ("specs", i), s
-
-
-def _policy_rules(obj: Obj) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """(path, rule) of every ingress/egress(/Deny) rule of a CNP/CCNP, in both spec and specs forms."""
-    for base, spec in _specs(obj):
-        for section in SECTIONS:
-            items = spec.get(section)
-            if isinstance(items, list):
-                for i, r in enumerate(items):
-                    if isinstance(r, dict):
-                        yield base + (section, i), r
-
-
-def _port_rules(obj: Obj) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """(path, port rule) of every toPorts entry."""
-    for path, r in _policy_rules(obj):
-        ports = r.get("toPorts")
-        if isinstance(ports, list):
-            for j, p in enumerate(ports):
-                if isinstance(p, dict):
-                    yield path + ("toPorts", j), p
-
-
 def _l7(repo: Repo, key: str, names: tuple[str, ...], what: str) -> Iterator[Violation]:
     for obj in repo.subjects.cilium_policies:
-        for path, port in _port_rules(obj):
+        for path, port in port_rules(obj):
             rules = port.get("rules")
             if isinstance(rules, dict):
                 for name in names:
@@ -167,7 +135,7 @@ def dns_aware_policy(repo: Repo) -> Iterator[Violation]:
     Cilium Features": DNS-aware and HTTP-Aware Network Policy are not enabled).
     """
     for obj in repo.subjects.cilium_policies:
-        for path, r in _policy_rules(obj):
+        for path, r in section_rules(obj):
             if "toFQDNs" in r:
                 yield from _feature(repo, obj, "dns", path + ("toFQDNs",), "toFQDNs")
     yield from _l7(repo, "dns", ("dns",), "DNS rule")
@@ -198,7 +166,7 @@ def tls_sni_policy(repo: Repo) -> Iterator[Violation]:
     networking docs' feature table.
     """
     for obj in repo.subjects.cilium_policies:
-        for path, port in _port_rules(obj):
+        for path, port in port_rules(obj):
             for key in ("serverNames", "terminatingTLS", "originatingTLS"):
                 if key in port:
                     yield from _feature(repo, obj, "tls-sni", path + (key,), key)
@@ -243,12 +211,12 @@ def ingress_gateway_mesh(repo: Repo) -> Iterator[Violation]:
     for obj in repo.subjects.of_kind("CiliumEnvoyConfig", "CiliumClusterwideEnvoyConfig", group=CILIUM_GROUP):
         yield from _feature(repo, obj, "ingress-gateway-mesh", ("kind",), obj.kind)
     for obj in repo.subjects.cilium_policies:
-        for path, r in _policy_rules(obj):
+        for path, r in section_rules(obj):
             auth = r.get("authentication")
             if isinstance(auth, dict) and auth.get("mode") == "required":
                 yield from _feature(repo, obj, "ingress-gateway-mesh", path + ("authentication", "mode"),
                                     "mutual authentication")
-        for path, port in _port_rules(obj):
+        for path, port in port_rules(obj):
             if "listener" in port:
                 yield from _feature(repo, obj, "ingress-gateway-mesh", path + ("listener",), "Envoy listener")
 
@@ -288,7 +256,7 @@ def egress_gateway_bgp_multicluster(repo: Repo) -> Iterator[Violation]:
         if obj.group == CILIUM_GROUP and obj.kind.startswith("CiliumBGP"):
             yield from _feature(repo, obj, "bgp", ("kind",), obj.kind)
     for obj in repo.subjects.cilium_policies:
-        for path, r in _policy_rules(obj):
+        for path, r in section_rules(obj):
             for key in ("toEntities", "fromEntities"):
                 ents = r.get(key)
                 if isinstance(ents, list):
@@ -447,7 +415,7 @@ def host_firewall_policy(repo: Repo) -> Iterator[Violation]:
         feat = features()["host-firewall"]
         target = repo.target_for(cluster) if cluster is not None else repo.target_of(obj)
         extra = "" if feat.severity(target) is None else f"; {feat.verdict(target)}"
-        for base, spec in _specs(obj):
+        for base, spec in policy_specs(obj):
             if "nodeSelector" in spec:
                 yield obj.violation(
                     base + ("nodeSelector",),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from eksa_lint import ipnet
+from eksa_lint.cilium import policy_specs
 from eksa_lint.model import Obj, Repo, Violation
 from eksa_lint.registry import ERROR, WARNING, rule
 from eksa_lint.selectors import SERVICEACCOUNT_LABEL, PodLabels, endpoint_matches, matches, selects_all
@@ -54,17 +55,6 @@ def _port_num(v: Any) -> int | None:
     if isinstance(v, str) and v.isdigit():
         return int(v)
     return None
-
-
-def cilium_rules(o: Obj) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-    """(path, rule) of each rule of a CNP/CCNP: `spec` and each `specs[i]`."""
-    out: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    if isinstance(o.get("spec"), dict):
-        out.append((("spec",), o.get("spec")))
-    for i, r in enumerate(_list(o.get("specs"))):
-        if isinstance(r, dict):
-            out.append((("specs", i), r))
-    return out
 
 
 def _selector_problems(sel: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -246,7 +236,7 @@ def cilium_policy_invalid(repo: Repo) -> Iterator[Violation]:
             yield o.violation((), f"{o.kind} {o.name} has neither `spec` nor `specs`; add the policy rules")
             continue
         namespaced = o.kind == "CiliumNetworkPolicy"
-        for path, r in cilium_rules(o):
+        for path, r in policy_specs(o):
             has_ep, has_node = "endpointSelector" in r, "nodeSelector" in r
             if namespaced and has_node:
                 yield o.violation(path + ("nodeSelector",), "nodeSelector is only allowed in a "
@@ -459,7 +449,7 @@ def egress_blocks_dns(repo: Repo) -> Iterator[Violation]:
             if _np_allows_dns(spec):
                 allowing.add(ns)
     for o in cnps:
-        for path, r in cilium_rules(o):
+        for path, r in policy_specs(o):
             if _cilium_allows_dns(r):
                 if o.kind != "CiliumNetworkPolicy":
                     clusterwide_allows = True
@@ -554,7 +544,7 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
         by_ns = near(o)
         if ns not in by_ns:
             continue
-        for path, r in cilium_rules(o):
+        for path, r in policy_specs(o):
             sel = r.get("endpointSelector")
             if not isinstance(sel, dict) or selects_all(sel):
                 continue
@@ -606,7 +596,7 @@ def fqdn_without_dns_proxy(repo: Repo) -> Iterator[Violation]:
     for o in repo.cilium_policies:
         if o.kind == "CiliumNetworkPolicy" and _ns_of(o) not in namespaces:
             continue  # no reported policy there: never compared
-        for _, r in cilium_rules(o):
+        for _, r in policy_specs(o):
             if _cilium_has_dns_proxy(r):
                 dns_rules.append((_ns_of(o) if o.kind == "CiliumNetworkPolicy" else None,
                                   r.get("endpointSelector")))
@@ -617,7 +607,7 @@ def fqdn_without_dns_proxy(repo: Repo) -> Iterator[Violation]:
         if o.kind != "CiliumNetworkPolicy":
             continue
         ns = _ns_of(o)
-        for path, r in cilium_rules(o):
+        for path, r in policy_specs(o):
             if _cilium_has_dns_proxy(r):
                 continue
             for i, er in enumerate(_list(r.get("egress"))):
@@ -726,7 +716,7 @@ def host_policy_blocks_overlay(repo: Repo) -> Iterator[Violation]:
         if o.kind != "CiliumClusterwideNetworkPolicy":
             continue
         c = repo.cluster_for(o)
-        for path, r in cilium_rules(o):
+        for path, r in policy_specs(o):
             if r.get("nodeSelector") is not None and isinstance(r.get("ingress"), list):
                 groups.setdefault(id(c), []).append((o, path, r))
                 clusters[id(c)] = c
