@@ -735,11 +735,14 @@ class Repo:
         return tuple(out)
 
     @cached_property
-    def hardware(self) -> tuple[HardwareRow, ...]:
+    def hardware_files(self) -> tuple[SourceFile, ...]:
+        """The Tinkerbell hardware CSVs (by the `hardware` globs), rows or not."""
         globs = self.settings.hardware
-        return tuple(
-            HardwareRow(f, r) for f in self.files if f.kind == "csv" and _glob_match(f.path, globs) for r in f.csv_rows
-        )
+        return tuple(f for f in self.files if f.kind == "csv" and _glob_match(f.path, globs))
+
+    @cached_property
+    def hardware(self) -> tuple[HardwareRow, ...]:
+        return tuple(HardwareRow(f, r) for f in self.hardware_files for r in f.csv_rows)
 
     # -- ownership, hosts, target ---------------------------------------------------------------------------------
 
@@ -850,7 +853,7 @@ class Subjects:
     """`repo.subjects`: Repo's collections (and `of_kind`) holding only what is in reported files."""
 
     _VIEWS = frozenset({"objects", "clusters", "capi_clusters", "network_policies", "cilium_policies", "nads",
-                        "workloads", "hardware", "files"})
+                        "workloads", "hardware", "hardware_files", "files"})
 
     def __init__(self, repo: Repo) -> None:
         self._repo = repo

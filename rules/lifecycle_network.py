@@ -384,10 +384,12 @@ def hardware_csv_invalid(repo: Repo) -> Iterator[Violation]:
     nameservers separated by `|`).
     """
     by_file: dict[int, list[HardwareRow]] = {}
-    for row in repo.hardware:
+    for row in repo.subjects.hardware:
         by_file.setdefault(id(row.file), []).append(row)
-    for rows in by_file.values():
-        f = rows[0].file
+    for f in repo.subjects.hardware_files:
+        if not f.csv_header:
+            continue  # empty file
+        rows = by_file.get(id(f), [])
         header = {h.strip() for h in f.csv_header}
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         bmc_present = [c for c in BMC_COLUMNS if c in header]

@@ -242,3 +242,11 @@ def test_eksa209_doc_examples() -> None:
     assert ids(findings({"c.yaml": cluster(wrap)}), "EKSA209") == [("EKSA209", "c.yaml", 13, 9)]
     wrap = NET + "cniConfig:\n" + indent(dedent(good), "  ")
     assert ids(findings({"c.yaml": cluster(wrap)}), "EKSA209") == []
+
+
+def test_eksa212_checks_the_header_of_a_csv_without_rows() -> None:
+    found = findings({"hardware.csv": "hostname,mac,ip_address\n"})
+    assert ids(found, "EKSA212") == [("EKSA212", "hardware.csv", 1, 1)]
+    assert "netmask" in next(f for f in found if f.rule_id == "EKSA212").message
+    assert ids(findings({"hardware.csv": HEADER}), "EKSA212") == []  # a complete header, no machines yet
+    assert ids(findings({"hardware.csv": ""}), "EKSA212") == []
