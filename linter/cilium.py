@@ -4,54 +4,56 @@ Each item is (node path from the object, dict)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from eksa_lint.model import Obj
 
 Path = tuple[Any, ...]
+Items = tuple[tuple[Path, dict[str, Any]], ...]
 SECTIONS = ("ingress", "egress", "ingressDeny", "egressDeny")
 
 
-def policy_specs(obj: Obj) -> tuple[tuple[Path, dict[str, Any]], ...]:
+def _once(walk: Callable[[Obj], Iterator[tuple[Path, dict[str, Any]]]]) -> Callable[[Obj], Items]:
+    """Memoize a walk on the object itself (the model is immutable once built)."""
+    key = f"_cilium_{walk.__name__}"
+
+    def cached(obj: Obj) -> Items:
+        got = obj.__dict__.get(key)
+        if got is None:
+            got = obj.__dict__[key] = tuple(walk(obj))
+        return got
+
+    cached.__name__, cached.__doc__ = walk.__name__, walk.__doc__
+    return cached
+
+
+def _dicts(items: Any, base: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    if isinstance(items, list):
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                yield base + (i,), item
+
+
+@_once
+def policy_specs(obj: Obj) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(path, rule) of each rule of a CNP/CCNP: `spec` and each `specs[i]`."""
-    memo = obj.__dict__
-    got = memo.get("_cilium_specs")
-    if got is None:
-        out: list[tuple[Path, dict[str, Any]]] = []
-        spec = obj.get("spec")
-        if isinstance(spec, dict):
-            out.append((("spec",), spec))
-        specs = obj.get("specs")
-        if isinstance(specs, list):
-            out.extend((("specs", i), s) for i, s in enumerate(specs) if isinstance(s, dict))
-        got = memo["_cilium_specs"] = tuple(out)
-    return got
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        yield ("spec",), spec
+    yield from _dicts(obj.get("specs"), ("specs",))
 
 
-def section_rules(obj: Obj) -> tuple[tuple[Path, dict[str, Any]], ...]:
+@_once
+def section_rules(obj: Obj) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(path, rule) of every ingress/egress(/Deny) rule, in both spec and specs forms."""
-    memo = obj.__dict__
-    got = memo.get("_cilium_sections")
-    if got is None:
-        out = []
-        for base, spec in policy_specs(obj):
-            for section in SECTIONS:
-                items = spec.get(section)
-                if isinstance(items, list):
-                    out.extend((base + (section, i), r) for i, r in enumerate(items) if isinstance(r, dict))
-        got = memo["_cilium_sections"] = tuple(out)
-    return got
+    for base, spec in policy_specs(obj):
+        for section in SECTIONS:
+            yield from _dicts(spec.get(section), base + (section,))
 
 
-def port_rules(obj: Obj) -> tuple[tuple[Path, dict[str, Any]], ...]:
+@_once
+def port_rules(obj: Obj) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(path, port rule) of every toPorts entry."""
-    memo = obj.__dict__
-    got = memo.get("_cilium_ports")
-    if got is None:
-        out = []
-        for path, r in section_rules(obj):
-            ports = r.get("toPorts")
-            if isinstance(ports, list):
-                out.extend((path + ("toPorts", j), p) for j, p in enumerate(ports) if isinstance(p, dict))
-        got = memo["_cilium_ports"] = tuple(out)
-    return got
+    for path, r in section_rules(obj):
+        yield from _dicts(r.get("toPorts"), path + ("toPorts",))
