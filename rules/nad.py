@@ -87,7 +87,9 @@ def nad_master_unknown(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    containernetworking/plugins plugins/main/macvlan/macvlan.go (netlink.LinkByName(master) fails).
+    containernetworking/plugins `plugins/main/macvlan/macvlan.go`: `loadConf` calls `getMTUByName(master)`
+    (`netlink.LinkByName`), which fails for a missing link, and `createMacvlan` fails with "failed to lookup
+    master"; `plugins/main/vlan/vlan.go` (`loadConf`, `createVlan`) does the same lookups.
     """
     for nad in repo.nads:
         hosts = repo.hosts_for(nad.obj)
@@ -108,7 +110,8 @@ def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
     Flags ipvlan, macvlan and vlan plugins without `master`.
 
     ## Why is this bad?
-    The plugin then uses the host's default-route interface, the cluster network.
+    macvlan and ipvlan then use the host's default-route interface, the cluster network. vlan does not
+    default: it refuses the config ("master" field is required), so the pod never starts.
 
     ## Example
     ```yaml
@@ -121,7 +124,10 @@ def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    containernetworking/plugins plugins/main/macvlan/macvlan.go (getDefaultRouteInterfaceName).
+    containernetworking/plugins `plugins/main/macvlan/macvlan.go` `loadConf` (empty master ->
+    `getDefaultRouteInterfaceName`); `plugins/main/ipvlan/ipvlan.go` config loading (same default, or the
+    previous result's single interface when chained); `plugins/main/vlan/vlan.go` `loadConf` (empty master is
+    an error, no default).
     """
     for nad in repo.nads:
         for p in nad.plugins:
@@ -152,7 +158,11 @@ def nad_master_is_primary(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    EKS-A docs, Multus configuration (secondary networks on dedicated NICs).
+    EKS-A docs "Multus CNI plugin configuration" (`cluster-multus.md`): cluster machines need multiple network
+    interfaces, the pod interfaces map to them, and the example NAD uses `eth1` as master; EKS-A docs "Secure
+    connectivity with CNI and Network Policy" (the Cilium overlay between nodes is Geneve). Not confirmed
+    upstream as a requirement: neither page forbids using the primary interface as master; the warning is this
+    rule's judgment.
     """
     for nad in repo.nads:
         hosts = repo.hosts_for(nad.obj)
@@ -186,7 +196,9 @@ def network_annotation_invalid(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    k8snetworkplumbingwg/multus-cni pkg/k8sclient/k8sclient.go (parsePodNetworkObjectText).
+    k8snetworkplumbingwg/multus-cni `pkg/k8sclient/k8sclient.go`: `parsePodNetworkAnnotation` (JSON, else a
+    comma-separated list) and `parsePodNetworkObjectText` (more than one `/` or `@` is an error; names must
+    be DNS-1123 labels).
     """
     for w, value in _annotated(repo):
         for err in parse_networks(value).errors:
@@ -216,7 +228,9 @@ def network_attachment_missing(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    k8snetworkplumbingwg/multus-cni pkg/k8sclient/k8sclient.go (getKubernetesDelegate).
+    k8snetworkplumbingwg/multus-cni `pkg/k8sclient/k8sclient.go`: `getKubernetesDelegate` fails with "cannot
+    find a network-attachment-definition" and records a `NoNetworkFound` event; `parsePodNetworkAnnotation`
+    gives a network without a namespace the pod's namespace.
     """
     if not repo.nads:
         return
@@ -278,7 +292,11 @@ def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    containernetworking/plugins plugins/ipam/static/main.go (runtimeConfig ips, capabilities.ips).
+    k8snetworkplumbingwg/multus-cni `pkg/k8sclient/k8sclient.go` `parsePodNetworkAnnotation` (each `ips`
+    entry must parse as an IP or CIDR). containernetworking/plugins `plugins/ipam/static/main.go`: the stored
+    version read takes addresses from its config and from CNI_ARGS `IP=`; not confirmed upstream with the
+    tools here: the `runtimeConfig.ips` / `capabilities.ips` path this rule relies on (it is in newer versions
+    of the plugin and in the CNI conventions, which were not re-read).
     """
     seen: dict[str, Any] = {}
     for w, value in _annotated(repo):
@@ -337,8 +355,10 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    cilium/cilium install/kubernetes/cilium/values.yaml (cni.exclusive: true); aws/eks-anywhere
-    pkg/api/v1alpha1/cluster_types.go (CiliumConfig.CNIExclusive).
+    cilium/cilium `install/kubernetes/cilium/values.yaml` and the chart README (`cni.exclusive` defaults to
+    true; non-Cilium configs in `/etc/cni/net.d` are renamed to `*.cilium_bak`); aws/eks-anywhere
+    `pkg/api/v1alpha1/cluster_types.go` (`CiliumConfig.CNIExclusive`) and `pkg/networking/cilium/templater.go`
+    `setDeprecatedCiliumValues` (sets `cni.exclusive` from it, but only when `helmValues` is not set).
     """
     owners = {id(c): c for nad in repo.nads if (c := repo.cluster_for(nad.obj)) is not None}
     for c in owners.values():
@@ -374,8 +394,10 @@ def host_local_across_nodes(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    containernetworking/plugins plugins/ipam/host-local/backend/disk (state under /var/lib/cni/networks on
-    each node); k8snetworkplumbingwg/whereabouts README.
+    containernetworking/plugins `plugins/ipam/host-local/backend/disk/backend.go` (`defaultDataDir`
+    `/var/lib/cni/networks`: allocations are files on each node's disk); k8snetworkplumbingwg/whereabouts
+    `README.md` (assigns addresses cluster-wide; host-local only knows the pods on its own node). The EKS-A
+    Multus page's own example NAD uses host-local.
     """
     for nad in repo.nads:
         c = repo.cluster_for(nad.obj)
