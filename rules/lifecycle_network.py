@@ -107,11 +107,12 @@ def helm_values_replace_defaults(repo: Repo) -> Iterator[Violation]:
     instead of EKS-A's Geneve on UDP 6081, so firewalls opened for EKS-A's documented port drop pod traffic
     between nodes.
 
-    Since that PR (merged September 2026, cherry-picked to the release-0.25 and release-0.26 branches) EKS-A
-    deep-merges `helmValues` over its defaults (`ipam.mode: kubernetes`, `routingMode: tunnel`,
-    `tunnelProtocol: geneve`, ...), so a `helmValues` without these keys keeps them. The check does not yet
-    look at `eksaVersion` and reports such clusters too: treat a finding on a fixed release as a false
-    positive.
+    The PR was tested by upgrading from v0.25.3, so releases up to v0.25.3 lack it (v0.24.x too, where
+    helmValues arrived). Since that PR (merged September 2026, cherry-picked to the release-0.25 and
+    release-0.26 branches) EKS-A deep-merges `helmValues` over its defaults (`ipam.mode: kubernetes`,
+    `routingMode: tunnel`, `tunnelProtocol: geneve`, ...), so a `helmValues` without these keys keeps them.
+    The check does not yet look at `eksaVersion` and reports such clusters too: treat a finding on a fixed
+    release as a false positive.
 
     ## Example
     ```yaml
