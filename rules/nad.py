@@ -293,10 +293,12 @@ def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
 
     ## Source
     k8snetworkplumbingwg/multus-cni `pkg/k8sclient/k8sclient.go` `parsePodNetworkAnnotation` (each `ips`
-    entry must parse as an IP or CIDR). containernetworking/plugins `plugins/ipam/static/main.go`: the stored
-    version read takes addresses from its config and from CNI_ARGS `IP=`; not confirmed upstream with the
-    tools here: the `runtimeConfig.ips` / `capabilities.ips` path this rule relies on (it is in newer versions
-    of the plugin and in the CNI conventions, which were not re-read).
+    entry must parse as an IP or CIDR). containernetworking/plugins `plugins/ipam/static/README.md`: static
+    takes requested addresses from the `ips` capability argument (runtimeConfig, passed only to a plugin whose
+    config declares `"capabilities": {"ips": true}`), the `ips` args convention, or CNI_ARGS `IP=`, in that
+    priority; `plugins/ipam/host-local/README.md` lists `ips` only as an args convention (its capability
+    argument is `ipRanges`). So static IPAM without `capabilities.ips` does not receive the annotation's ips;
+    published Multus examples pair the two.
     """
     seen: dict[str, Any] = {}
     for w, value in _annotated(repo):
