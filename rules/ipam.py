@@ -392,12 +392,12 @@ def cluster_cidr_overlap(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` `validateNetworking`: on Snow it rejects a control-plane
-    endpoint inside the pods or services CIDR ("conflicts with pods CIDR block"); the version read has no
-    pods/services overlap check and no such check for other providers. Not confirmed upstream with the tools
-    here: the Kubernetes documentation statement that pod, service and node ranges must be disjoint (the
-    rationale above is general Kubernetes networking knowledge), and that the blocks are immutable after
-    creation.
+    aws/eks-anywhere `docs/content/en/docs/getting-started/_configuration/cluster_clusterNetwork.html` (the
+    cluster-spec reference included by every provider page): the pod CIDR must not overlap the host or
+    service ranges, and the service CIDR must not overlap the host or pod ranges. aws/eks-anywhere
+    `pkg/api/v1alpha1/cluster.go` `validateNetworking` enforces part of it: on Snow it rejects a control-plane
+    endpoint inside the pods or services CIDR; the version read has no pods/services overlap check. Not
+    confirmed upstream: that the blocks are immutable after creation.
     """
     for cluster in repo.clusters:
         cidrs = list(_cluster_cidrs(cluster))

@@ -79,7 +79,8 @@ def skip_upgrade_with_options(repo: Repo) -> Iterator[Violation]:
 
     ## Why is this bad?
     With skipUpgrade EKS-A no longer manages Cilium, so its cluster validation rejects a non-empty
-    `policyEnforcementMode` next to `skipUpgrade: true` ("all other fields must be empty").
+    `policyEnforcementMode` next to `skipUpgrade: true` (with skipUpgrade, the other Cilium fields must
+    stay empty).
 
     ## Example
     ```yaml
@@ -139,11 +140,11 @@ def reconciliation_paused(repo: Repo) -> Iterator[Violation]:
     ## Source
     aws/eks-anywhere `pkg/api/v1alpha1/cluster_types.go` (`pausedAnnotation` =
     `anywhere.eks.amazonaws.com/paused`; `Cluster.PauseReconcile` sets it to "true"), and the CLI's upgrade
-    validation refuses a management cluster carrying it ("cannot be upgraded with paused cluster controller
-    reconciler", seen in aws/eks-anywhere validation tests); EKS-A docs "Replace EKS Anywhere Cilium with a
+    validation refuses a management cluster carrying it (seen in aws/eks-anywhere validation tests); EKS-A
+    docs "Replace EKS Anywhere Cilium with a
     custom CNI" (`cluster-replace-cilium.md`: annotate `cluster.x-k8s.io/paused=true`, then remove it).
-    The `cluster.x-k8s.io/paused` name is Cluster API's PausedAnnotation (kubernetes-sigs/cluster-api; the
-    exact file was not re-read here).
+    kubernetes-sigs/cluster-api `api/v1beta1/common_types.go` `PausedAnnotation` (`cluster.x-k8s.io/paused`:
+    its presence stops controllers from processing any Cluster API object).
     """
     objs = [c.obj for c in repo.clusters] + list(repo.capi_clusters)
     for obj in objs:

@@ -210,12 +210,13 @@ def cluster_network_invalid(repo: Repo) -> Iterator[Violation]:
 
     ## Source
     aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` `validateNetworking`: empty pods/services cidrBlocks, more
-    than one block ("not yet supported"), `net.ParseCIDR` of the first block, pod mask >= node mask (node
+    than one block (not supported yet), `net.ParseCIDR` of the first block, pod mask >= node mask (node
     mask from `clusterNetwork.nodes.cidrMaskSize`, else `constants.DefaultNodeCidrMaskSize` 24), and node mask
     minus pod mask > `podSubnetNodeMaskMaxDiff` (16; the code comment says these mirror kubeadm's checks).
     aws/eks-anywhere `docs/content/en/docs/getting-started/optional/cni.md` "Node IPs configuration option"
-    (default 24 for IPv4; must be greater than the pod CIDR mask). EKS-A applies the default 24 to IPv6 pod
-    CIDRs as well; this rule skips that case.
+    (default 24 for IPv4; must be greater than the pod CIDR mask) and
+    `_configuration/cluster_clusterNetwork.html` (one pod and one service CIDR block only). EKS-A applies the
+    default 24 to IPv6 pod CIDRs as well; this rule skips that case.
     """
     for c in repo.clusters:
         if c.provider is None or not isinstance(c.obj.spec, dict):
@@ -287,9 +288,11 @@ def control_plane_endpoint_invalid(repo: Repo) -> Iterator[Violation]:
     datacenter is Docker) and `validateNetworking` (Snow: the host must parse as an IP and lie outside the pod
     and service CIDRs); aws/eks-anywhere `pkg/providers/tinkerbell/assert.go`
     `AssertTinkerbellIPAndControlPlaneIPNotSame` (registered in the Tinkerbell cluster-spec validator).
-    Not confirmed upstream: an IP-only requirement for vSphere and Bare Metal. The code read checks that the
-    vSphere/Tinkerbell endpoint is not already in use (`validateControlPlaneIpUniqueness`) but no IP parse was
-    found, and the CloudStack provider explicitly accepts an FQDN.
+    For vSphere and Bare Metal the IP requirement is documented, not coded: the provider spec pages
+    (`vsphere-spec.md`, `bare-spec.md` under aws/eks-anywhere `docs/content/en/docs/getting-started`) describe
+    `endpoint.host` as a unique IP outside the DHCP range that floats between control-plane nodes for
+    kube-apiserver load balancing; the code read only checks that it is not already in use
+    (`validateControlPlaneIpUniqueness`), and the CloudStack provider explicitly accepts an FQDN.
     """
     for c in repo.clusters:
         provider = c.provider

@@ -88,8 +88,8 @@ def nad_master_unknown(repo: Repo) -> Iterator[Violation]:
 
     ## Source
     containernetworking/plugins `plugins/main/macvlan/macvlan.go`: `loadConf` calls `getMTUByName(master)`
-    (`netlink.LinkByName`), which fails for a missing link, and `createMacvlan` fails with "failed to lookup
-    master"; `plugins/main/vlan/vlan.go` (`loadConf`, `createVlan`) does the same lookups.
+    (`netlink.LinkByName`), which fails for a missing link, and `createMacvlan` looks the master up again and
+    fails the same way; `plugins/main/vlan/vlan.go` (`loadConf`, `createVlan`) does the same lookups.
     """
     for nad in repo.nads:
         hosts = repo.hosts_for(nad.obj)
@@ -111,7 +111,7 @@ def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
 
     ## Why is this bad?
     macvlan and ipvlan then use the host's default-route interface, the cluster network. vlan does not
-    default: it refuses the config ("master" field is required), so the pod never starts.
+    default: it refuses a config without master, so the pod never starts.
 
     ## Example
     ```yaml
@@ -228,9 +228,9 @@ def network_attachment_missing(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    k8snetworkplumbingwg/multus-cni `pkg/k8sclient/k8sclient.go`: `getKubernetesDelegate` fails with "cannot
-    find a network-attachment-definition" and records a `NoNetworkFound` event; `parsePodNetworkAnnotation`
-    gives a network without a namespace the pod's namespace.
+    k8snetworkplumbingwg/multus-cni `pkg/k8sclient/k8sclient.go`: `getKubernetesDelegate` fails when the
+    NetworkAttachmentDefinition cannot be fetched and records a `NoNetworkFound` event;
+    `parsePodNetworkAnnotation` gives a network without a namespace the pod's namespace.
     """
     if not repo.nads:
         return
