@@ -23,6 +23,10 @@ HELM_REPLACES: dict[str, str] = {
     "ipv6NativeRoutingCIDR": "ipv6NativeRoutingCIDR",
 }
 
+# Last EKS-A release known to replace (not merge) EKS-A's Cilium defaults with helmValues: aws/eks-anywhere
+# PR #10959 (deep-merge helmValues over the defaults) was tested by upgrading from v0.25.3 and landed after it.
+LAST_HELM_REPLACES_DEFAULTS = (0, 25, 3)
+
 # The node CIDR mask size kube-controller-manager uses when clusterNetwork.nodes.cidrMaskSize is unset (IPv4).
 DEFAULT_NODE_MASK_V4 = 24
 # kube-controller-manager refuses a node mask more than this many bits longer than the cluster CIDR.
@@ -92,12 +96,13 @@ def _native_routing(helm: dict[str, Any]) -> bool:
 
 
 @rule(id="EKSA209", name="helm-values-replace-defaults", severity=WARNING, tags=("cilium", "config"),
-      summary="helmValues without ipam.mode or tunnelProtocol: EKS-A before PR #10959 fell back to cluster-pool and VXLAN.")
+      summary="helmValues without ipam.mode or tunnelProtocol on EKS-A <= v0.25.3 (before PR #10959): cluster-pool and VXLAN.")
 def helm_values_replace_defaults(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
     Flags `cniConfig.cilium.helmValues` that sets no `ipam.mode`, or no `tunnelProtocol` while the cluster
-    still routes through the overlay (no `routingMode: native`).
+    still routes through the overlay (no `routingMode: native`), on a cluster whose `eksaVersion` is v0.25.3
+    or older.
 
     ## Why is this bad?
     Only on EKS-A releases without aws/eks-anywhere PR #10959. Those releases built the Cilium values from
@@ -111,23 +116,29 @@ def helm_values_replace_defaults(repo: Repo) -> Iterator[Violation]:
     helmValues arrived). Since that PR (merged September 2026, cherry-picked to the release-0.25 and
     release-0.26 branches) EKS-A deep-merges `helmValues` over its defaults (`ipam.mode: kubernetes`,
     `routingMode: tunnel`, `tunnelProtocol: geneve`, ...), so a `helmValues` without these keys keeps them.
-    The check does not yet look at `eksaVersion` and reports such clusters too: treat a finding on a fixed
-    release as a false positive.
+    The check therefore only reports clusters whose `spec.eksaVersion` is v0.25.3 or older; it is silent
+    when `eksaVersion` is missing or newer.
 
     ## Example
     ```yaml
-    cilium:
-      helmValues:
-        hubble: {enabled: true}
+    eksaVersion: v0.24.2
+    clusterNetwork:
+      cniConfig:
+        cilium:
+          helmValues:
+            hubble: {enabled: true}
     ```
 
     ## Use instead
     ```yaml
-    cilium:
-      helmValues:
-        hubble: {enabled: true}
-        ipam: {mode: kubernetes}
-        tunnelProtocol: geneve
+    eksaVersion: v0.24.2
+    clusterNetwork:
+      cniConfig:
+        cilium:
+          helmValues:
+            hubble: {enabled: true}
+            ipam: {mode: kubernetes}
+            tunnelProtocol: geneve
     ```
 
     ## Source
@@ -143,7 +154,8 @@ def helm_values_replace_defaults(repo: Repo) -> Iterator[Violation]:
     for c in repo.clusters:
         cilium = c.cilium
         helm = cilium.get("helmValues") if cilium is not None else None
-        if not isinstance(helm, dict):
+        v = c.eksa_version
+        if not isinstance(helm, dict) or v is None or v > LAST_HELM_REPLACES_DEFAULTS:
             continue
         ipam = helm.get("ipam")
         missing = []
@@ -155,7 +167,8 @@ def helm_values_replace_defaults(repo: Repo) -> Iterator[Violation]:
         if missing:
             yield c.obj.violation(
                 CILIUM_PATH + ("helmValues",),
-                "helmValues replaces EKS-A's Cilium defaults and has " + "; and ".join(missing))
+                f"on EKS-A {c.obj.get('spec', 'eksaVersion')} helmValues replaces EKS-A's Cilium defaults (fixed by "
+                "aws/eks-anywhere#10959) and has " + "; and ".join(missing))
 
 
 def _int(value: Any) -> int | None:

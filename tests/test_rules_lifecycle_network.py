@@ -82,6 +82,20 @@ def test_eksa209_flags_only_missing_tunnel() -> None:
     assert "8472" in msg and "cluster-pool" not in msg
 
 
+def test_eksa209_flags_only_releases_without_pr_10959() -> None:
+    body = cilium("helmValues: {hubble: {enabled: true}}\n")
+    found = findings({"c.yaml": cluster(body).replace("v0.24.0", "v0.24.2")})
+    assert ids(found, "EKSA209") == [("EKSA209", "c.yaml", 13, 9)]
+    msg = next(f.message for f in found if f.rule_id == "EKSA209")
+    assert "on EKS-A v0.24.2" in msg and "aws/eks-anywhere#10959" in msg
+    found = findings({"c.yaml": cluster(body).replace("v0.24.0", "v0.25.3")})
+    assert ids(found, "EKSA209") == [("EKSA209", "c.yaml", 13, 9)]
+    assert ids(findings({"c.yaml": cluster(body).replace("v0.24.0", "v0.26.0")}), "EKSA209") == []
+    unversioned = cluster(body).replace("  eksaVersion: v0.24.0\n", "")
+    assert "eksaVersion" not in unversioned
+    assert ids(findings({"c.yaml": unversioned}), "EKSA209") == []
+
+
 def test_eksa209_silent_with_defaults_or_native_routing() -> None:
     good = cilium("""\
         helmValues:
@@ -237,8 +251,8 @@ def test_eksa212_doc_examples() -> None:
 
 
 def test_eksa209_doc_examples() -> None:
-    bad, good = _doc_blocks("EKSA209", "yaml")
-    wrap = NET + "cniConfig:\n" + indent(dedent(bad), "  ")
-    assert ids(findings({"c.yaml": cluster(wrap)}), "EKSA209") == [("EKSA209", "c.yaml", 13, 9)]
-    wrap = NET + "cniConfig:\n" + indent(dedent(good), "  ")
-    assert ids(findings({"c.yaml": cluster(wrap)}), "EKSA209") == []
+    for block, expected in zip(_doc_blocks("EKSA209", "yaml"), ([("EKSA209", "c.yaml", 13, 9)], [])):
+        version, body = dedent(block).split("\n", 1)
+        assert version.startswith("eksaVersion: ") and body.startswith("clusterNetwork:\n")
+        text = cluster(NET + dedent(body.split("\n", 1)[1])).replace("eksaVersion: v0.24.0", version)
+        assert ids(findings({"c.yaml": text}), "EKSA209") == expected
