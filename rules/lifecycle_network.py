@@ -21,6 +21,7 @@ HELM_REPLACES: dict[str, str] = {
     "routingMode": "routingMode",
     "ipv4NativeRoutingCIDR": "ipv4NativeRoutingCIDR",
     "ipv6NativeRoutingCIDR": "ipv6NativeRoutingCIDR",
+    "cniExclusive": "cni.exclusive",
 }
 
 # Last EKS-A release known to replace (not merge) EKS-A's Cilium defaults with helmValues: aws/eks-anywhere
@@ -42,14 +43,16 @@ def cilium_fields_ignored(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
     Flags each of `policyEnforcementMode`, `egressMasqueradeInterfaces`, `routingMode`,
-    `ipv4NativeRoutingCIDR` and `ipv6NativeRoutingCIDR` in `cniConfig.cilium` when `helmValues` is also set.
+    `ipv4NativeRoutingCIDR`, `ipv6NativeRoutingCIDR` and `cniExclusive` in `cniConfig.cilium` when
+    `helmValues` is also set.
 
     ## Why is this bad?
     From EKS-A v0.24, `helmValues` takes precedence over the typed Cilium fields, which are deprecated: when
     `helmValues` is set EKS-A does not apply them at all. The cluster silently runs without the setting the
     file seems to ask for (for example `policyEnforcementMode: always` is lost and Cilium stays in `default`
     mode). The Helm key is not always a copy of the typed field: typed `routingMode: direct` corresponds to
-    the Helm values `routingMode: native` and `autoDirectNodeRoutes: true`.
+    the Helm values `routingMode: native` and `autoDirectNodeRoutes: true`, and `cniExclusive` is the Helm
+    value `cni.exclusive`.
 
     ## Example
     ```yaml
@@ -76,8 +79,7 @@ def cilium_fields_ignored(repo: Repo) -> Iterator[Violation]:
     ipv4/ipv6NativeRoutingCIDR), and `GenerateManifest` reads policyEnforcementMode from
     helmValues when set. aws/eks-anywhere `pkg/api/v1alpha1/cluster_types.go` (`CiliumConfig` field comments:
     deprecated, ignored when HelmValues is set) and aws/eks-anywhere PR #10222 (docs: helmValues takes
-    precedence over all other Cilium-specific fields). `cniExclusive` is ignored the same way but is not in
-    this rule's field list.
+    precedence over all other Cilium-specific fields).
     """
     for c in repo.clusters:
         cilium = c.cilium
@@ -85,6 +87,8 @@ def cilium_fields_ignored(repo: Repo) -> Iterator[Violation]:
             continue
         for key, helm_key in HELM_REPLACES.items():
             if key in cilium:
+                if key == "routingMode" and cilium[key] == "direct":
+                    helm_key = "routingMode: native plus autoDirectNodeRoutes: true"
                 yield c.obj.violation(
                     CILIUM_PATH + (key,),
                     f"{key}: {cilium[key]!r} is ignored because helmValues is set; move it into helmValues "

@@ -52,6 +52,28 @@ def test_eksa208_flags_each_legacy_field_next_to_helm_values() -> None:
     assert "'always'" in msg and "helmValues" in msg
 
 
+def test_eksa208_flags_cni_exclusive_and_maps_direct_routing() -> None:
+    found = findings({"c.yaml": cluster(cilium("""\
+        cniExclusive: false
+        routingMode: direct
+        helmValues:
+          ipam: {mode: kubernetes}
+          tunnelProtocol: geneve
+        """))})
+    assert ids(found, "EKSA208") == [("EKSA208", "c.yaml", 13, 9), ("EKSA208", "c.yaml", 14, 9)]
+    msgs = [f.message for f in found if f.rule_id == "EKSA208"]
+    assert msgs[0].startswith("cniExclusive: False") and "as cni.exclusive" in msgs[0]
+    assert "as routingMode: native plus autoDirectNodeRoutes: true" in msgs[1]
+    found = findings({"c.yaml": cluster(cilium("""\
+        routingMode: overlay
+        helmValues: {ipam: {mode: kubernetes}, tunnelProtocol: geneve, cni: {exclusive: false}}
+        """))})
+    assert ids(found, "EKSA208") == [("EKSA208", "c.yaml", 13, 9)]
+    assert "autoDirectNodeRoutes" not in next(f.message for f in found if f.rule_id == "EKSA208")
+    found = findings({"c.yaml": cluster(cilium("cniExclusive: false\n"))})
+    assert ids(found, "EKSA208") == []
+
+
 def test_eksa208_silent_without_helm_values_and_for_skip_upgrade() -> None:
     found = findings({"c.yaml": cluster(cilium("policyEnforcementMode: always\n"))})
     assert ids(found, "EKSA208") == []
