@@ -75,7 +75,7 @@ def skip_upgrade_unavailable(repo: Repo) -> Iterator[Violation]:
 def skip_upgrade_with_options(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Flags `policyEnforcementMode` next to `skipUpgrade: true`.
+    Flags a non-empty `policyEnforcementMode` next to `skipUpgrade: true` (an empty value is accepted).
 
     ## Why is this bad?
     With skipUpgrade EKS-A no longer manages Cilium, so its cluster validation rejects a non-empty
@@ -99,7 +99,7 @@ def skip_upgrade_with_options(repo: Repo) -> Iterator[Violation]:
     """
     for c in repo.clusters:
         cilium = c.obj.get(*CILIUM_PATH)
-        if isinstance(cilium, dict) and cilium.get("skipUpgrade") is True and "policyEnforcementMode" in cilium:
+        if isinstance(cilium, dict) and cilium.get("skipUpgrade") is True and cilium.get("policyEnforcementMode") not in (None, ""):
             yield c.obj.violation(CILIUM_PATH + ("policyEnforcementMode",),
                                   f"policyEnforcementMode {cilium.get('policyEnforcementMode')!r} is set with "
                                   "skipUpgrade: true; EKS-A rejects Cilium options it does not manage: remove it "
