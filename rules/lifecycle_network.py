@@ -28,9 +28,10 @@ HELM_REPLACES: dict[str, str] = {
 # PR #10959 (deep-merge helmValues over the defaults) was tested by upgrading from v0.25.3 and landed after it.
 LAST_HELM_REPLACES_DEFAULTS = (0, 25, 3)
 
-# The node CIDR mask size kube-controller-manager uses when clusterNetwork.nodes.cidrMaskSize is unset (IPv4).
+# EKS-A's node mask when clusterNetwork.nodes.cidrMaskSize is unset (IPv4; constants.DefaultNodeCidrMaskSize).
 DEFAULT_NODE_MASK_V4 = 24
-# kube-controller-manager refuses a node mask more than this many bits longer than the cluster CIDR.
+# EKS-A's validateNetworking (podSubnetNodeMaskMaxDiff, mirroring kubeadm) refuses a node mask more than this
+# many bits longer than the pod CIDR.
 MAX_NODE_MASK_DIFF = 16
 
 # Providers whose control-plane endpoint must be a literal IP (kube-vip or the provider assigns it as a VIP).
@@ -264,7 +265,7 @@ def cluster_network_invalid(repo: Repo) -> Iterator[Violation]:
                                          f"pod CIDR shorter than /{mask} or a larger cidrMaskSize", at=at)
         elif mask - pods.prefixlen > MAX_NODE_MASK_DIFF:
             yield c.obj.violation(where, f"{source} {mask} is {mask - pods.prefixlen} bits longer than the pod CIDR "
-                                         f"{blocks[0]}; kube-controller-manager allows at most {MAX_NODE_MASK_DIFF}: "
+                                         f"{blocks[0]}; EKS-A's validation (mirroring kubeadm) allows at most {MAX_NODE_MASK_DIFF}: "
                                          f"use a cidrMaskSize of at most {pods.prefixlen + MAX_NODE_MASK_DIFF}",
                                   at=at)
 

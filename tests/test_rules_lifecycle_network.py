@@ -143,7 +143,8 @@ def test_eksa210_points_at_explicit_cidr_mask_size() -> None:
     net = "pods: {cidrBlocks: [10.0.0.0/8]}\nservices: {cidrBlocks: [10.96.0.0/12]}\nnodes: {cidrMaskSize: 25}\n"
     found = findings({"c.yaml": cluster(net)})
     assert ids(found, "EKSA210") == [("EKSA210", "c.yaml", 11, 13)]
-    assert "17 bits" in next(f.message for f in found if f.rule_id == "EKSA210")
+    msg = next(f.message for f in found if f.rule_id == "EKSA210")
+    assert "17 bits" in msg and "EKS-A's validation" in msg and "kube-controller-manager" not in msg
 
 
 def test_eksa210_silent_on_nearest_good_masks() -> None:
