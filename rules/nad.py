@@ -103,11 +103,11 @@ def nad_master_unknown(repo: Repo) -> Iterator[Violation]:
 
 
 @rule(id="EKSA403", name="nad-master-implicit", severity=WARNING, tags=("multus",),
-      summary="ipvlan/macvlan/vlan without master uses the default-route interface.")
+      summary="ipvlan/macvlan without master uses the default-route interface; vlan without master is refused.")
 def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Flags ipvlan, macvlan and vlan plugins without `master`.
+    Flags ipvlan, macvlan and vlan plugins without `master` (vlan as an error).
 
     ## Why is this bad?
     macvlan and ipvlan then use the host's default-route interface, the cluster network. vlan does not
@@ -131,7 +131,12 @@ def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
     """
     for nad in repo.nads:
         for p in nad.plugins:
-            if p.type in MASTER_PLUGINS and "master" not in p.data:
+            if p.type == "vlan" and "master" not in p.data:
+                v = nad.obj.violation(p.path + ("type",), 'vlan plugin has no "master"; the vlan plugin requires '
+                                      "it (there is no default), so pods using this network never start: set "
+                                      "master to the parent NIC of the VLAN")
+                yield Violation(v.ref, v.message, v.obj, v.related, v.fix, ERROR)
+            elif p.type in MASTER_PLUGINS and "master" not in p.data:
                 yield nad.obj.violation(p.path + ("type",), f'{p.type} plugin has no "master", so it uses the '
                                         f"host's default-route interface (the cluster network); set master "
                                         f"to a dedicated NIC")

@@ -5,6 +5,7 @@ from textwrap import dedent
 
 import pytest
 import yaml
+from eksa_lint.findings import Severity
 from eksa_lint.model import HostFacts
 
 from tests.conftest import findings, where
@@ -66,6 +67,17 @@ def test_403_implicit_master() -> None:
     assert where(findings({"n.yaml": nad('{"type": "ipvlan"}')}), "EKSA403") == [("EKSA403", "n.yaml", 5, 13)]
     assert where(findings({"n.yaml": nad('{"type": "bridge"}')}), "EKSA403") == []
     assert where(findings({"n.yaml": nad('{"type": "ipvlan", "master": "eth1"}')}), "EKSA403") == []
+
+
+def test_403_vlan_without_master_is_an_error() -> None:
+    found = findings({"n.yaml": nad('{"type": "vlan", "vlanId": 100}')})
+    assert where(found, "EKSA403") == [("EKSA403", "n.yaml", 5, 13)]
+    f = next(f for f in found if f.rule_id == "EKSA403")
+    assert f.severity == Severity.ERROR and "requires" in f.message and "default-route" not in f.message
+    mv = next(f for f in findings({"n.yaml": nad('{"type": "macvlan"}')}) if f.rule_id == "EKSA403")
+    assert mv.severity == Severity.WARNING and "default-route" in mv.message
+    ok = findings({"n.yaml": nad('{"type": "vlan", "vlanId": 100, "master": "eth1"}')})
+    assert where(ok, "EKSA403") == []
 
 
 def test_404_primary_in_block_and_quoted_multiline() -> None:
