@@ -12,7 +12,6 @@ from eksa_lint.multus import NETWORKS_ANNOTATION, parse_networks
 from eksa_lint.registry import ERROR, NOTE, WARNING, rule
 
 MASTER_PLUGINS = ("ipvlan", "macvlan", "vlan")
-IP_CAPABLE_IPAM = ("static",)
 
 
 def _annotated(repo: Repo) -> Iterator[tuple[Workload, Any]]:
@@ -280,20 +279,26 @@ def _nad_nets(nad: Any) -> list[Any]:
 def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Checks JSON `ips`: the NAD's IPAM must honour them (static IPAM or `capabilities.ips`), inside its subnet,
-    not requested twice, not on a template with more than one replica.
+    Checks JSON `ips`: the NAD's plugin must declare `"capabilities": {"ips": true}` (static IPAM alone is not
+    enough), the IPs must be inside its subnet, not requested twice, not on a template with more than one
+    replica.
 
     ## Why is this bad?
-    The IP is ignored, or two pods get the same address.
+    The IP is ignored, or two pods get the same address. Multus hands the requested `ips` to the plugin as a
+    runtime capability argument, which the runtime passes only to a plugin declaring
+    `"capabilities": {"ips": true}`; without it static IPAM never sees them.
 
     ## Example
     ```yaml
-    k8s.v1.cni.cncf.io/networks: '[{"name": "dhcp-net", "ips": ["10.1.1.5/24"]}]'
+    k8s.v1.cni.cncf.io/networks: '[{"name": "static-net", "ips": ["10.1.1.5/24"]}]'
+    # static-net: {"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}
     ```
 
     ## Use instead
     ```yaml
-    k8s.v1.cni.cncf.io/networks: '[{"name": "static-net", "ips": ["10.1.1.5/24"]}]'
+    k8s.v1.cni.cncf.io/networks: '[{"name": "static-ips-net", "ips": ["10.1.1.5/24"]}]'
+    # static-ips-net: {"type": "macvlan", "master": "eth1", "capabilities": {"ips": true},
+    #                  "ipam": {"type": "static"}}
     ```
 
     ## Source
@@ -326,12 +331,12 @@ def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
             if nad is None:
                 continue
             caps = (nad.config or {}).get("capabilities")
-            honours = any((p.ipam or {}).get("type") in IP_CAPABLE_IPAM or
-                          (isinstance(p.data.get("capabilities"), dict) and p.data["capabilities"].get("ips"))
+            honours = any(isinstance(p.data.get("capabilities"), dict) and p.data["capabilities"].get("ips")
                           for p in nad.plugins) or (isinstance(caps, dict) and caps.get("ips"))
             if not honours:
-                yield w.obj.violation(path, f'network "{sel.name}" has no static IPAM or capabilities.ips, so '
-                                      f"ips {list(sel.ips)} are ignored; use static IPAM", at="value")
+                yield w.obj.violation(path, f'network "{sel.name}" declares no capabilities.ips, so ips '
+                                      f"{list(sel.ips)} are not passed to its IPAM and are ignored; add "
+                                      '"capabilities": {"ips": true} with static IPAM', at="value")
                 continue
             nets = _nad_nets(nad)
             for ip in sel.ips:

@@ -130,7 +130,7 @@ def test_406_missing_nad() -> None:
 
 
 def test_407_requested_ip() -> None:
-    static = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}')
+    static = nad('{"type": "macvlan", "master": "eth1", "capabilities": {"ips": true}, "ipam": {"type": "static"}}')
     dhcp = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "dhcp"}}')
     ann = '[{"name": "net1", "ips": ["10.1.1.5/24"]}]'
     assert where(findings({"n.yaml": dhcp, "p.yaml": pod(ann)}), "EKSA407") == [("EKSA407", "p.yaml", 6, 34)]
@@ -144,8 +144,18 @@ def test_407_requested_ip() -> None:
     assert len(where(two, "EKSA407")) == 1
 
 
+def test_407_static_ipam_needs_ips_capability() -> None:
+    no_caps = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}')
+    ann = '[{"name": "net1", "ips": ["10.1.1.5/24"]}]'
+    found = findings({"n.yaml": no_caps, "p.yaml": pod(ann)})
+    assert where(found, "EKSA407") == [("EKSA407", "p.yaml", 6, 34)]
+    assert "capabilities.ips" in next(f.message for f in found if f.rule_id == "EKSA407")
+    caps = nad('{"type": "macvlan", "master": "eth1", "capabilities": {"ips": true}, "ipam": {"type": "static"}}')
+    assert where(findings({"n.yaml": caps, "p.yaml": pod(ann)}), "EKSA407") == []
+
+
 def test_407_replicas() -> None:
-    static = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}')
+    static = nad('{"type": "macvlan", "master": "eth1", "capabilities": {"ips": true}, "ipam": {"type": "static"}}')
     dep = dedent("""\
         apiVersion: apps/v1
         kind: Deployment
@@ -226,6 +236,8 @@ def test_annotation_doc_examples(rule_id: str) -> None:
     nads = {"s.yaml": nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}', "static-net"),
             "d.yaml": nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "dhcp"}}', "dhcp-net"),
             "m.yaml": nad('{"type": "macvlan", "master": "eth1"}', "macvlan-conf"),
+            "si.yaml": nad('{"type": "macvlan", "master": "eth1", "capabilities": {"ips": true}, '
+                           '"ipam": {"type": "static"}}', "static-ips-net"),
             "ns.yaml": nad('{"type": "macvlan", "master": "eth1"}', "c").replace("{name: c}", "{name: c, namespace: b}")}
     assert rule_id in {f.rule_id for f in findings({**nads, "p.yaml": pod(bad)})}
     assert rule_id not in {f.rule_id for f in findings({**nads, "p.yaml": pod(good)})}
