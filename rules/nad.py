@@ -351,7 +351,8 @@ def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
 def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Flags a cluster using Multus NADs whose Cilium keeps `cni.exclusive` on (the default).
+    Flags a cluster using Multus NADs whose Cilium keeps `cni.exclusive` on (the default). When `helmValues`
+    is set, EKS-A ignores the typed `cniExclusive`, so only `helmValues: {cni: {exclusive: false}}` counts.
 
     ## Why is this bad?
     With cni.exclusive, the Cilium agent renames other CNI configs in /etc/cni/net.d, Multus's included.
@@ -379,10 +380,13 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
             continue
         helm = cil.get("helmValues")
         helm_cni = helm.get("cni") if isinstance(helm, dict) else None
-        if cil.get("cniExclusive") is False or (isinstance(helm_cni, dict) and helm_cni.get("exclusive") is False):
+        if (helm is None and cil.get("cniExclusive") is False) or (isinstance(helm_cni, dict) and
+                                                                    helm_cni.get("exclusive") is False):
             continue
+        how = ("set cniExclusive: false" if helm is None else "set helmValues: {cni: {exclusive: false}} "
+               "(cniExclusive is ignored when helmValues is set)")
         yield c.obj.violation(c.deepest_cilium_path(), f'cluster "{c.name}" uses Multus NADs but Cilium '
-                              f"cni.exclusive is on; set cniExclusive: false")
+                              f"cni.exclusive is on; {how}")
 
 
 @rule(id="EKSA409", name="host-local-across-nodes", severity=WARNING, tags=("multus", "ipam"),

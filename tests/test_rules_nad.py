@@ -185,6 +185,16 @@ def test_408_cni_exclusive() -> None:
     assert where(findings({"c.yaml": CLUSTER}), "EKSA408") == []
 
 
+def test_408_typed_cni_exclusive_ignored_with_helm_values() -> None:
+    n = nad('{"type": "macvlan", "master": "eth1"}')
+    typed = CLUSTER.replace("cilium: {}", "cilium: {cniExclusive: false, helmValues: {hubble: {enabled: true}}}")
+    found = findings({"c.yaml": typed, "n.yaml": n})
+    assert where(found, "EKSA408") == [("EKSA408", "c.yaml", 8, 7)]
+    assert "helmValues: {cni: {exclusive: false}}" in next(f.message for f in found if f.rule_id == "EKSA408")
+    helm = CLUSTER.replace("cilium: {}", "cilium: {cniExclusive: true, helmValues: {cni: {exclusive: false}}}")
+    assert where(findings({"c.yaml": helm, "n.yaml": n}), "EKSA408") == []
+
+
 def test_409_host_local() -> None:
     n = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "host-local", "subnet": "10.2.0.0/24"}}')
     assert where(findings({"c.yaml": CLUSTER, "n.yaml": n}), "EKSA409") == [("EKSA409", "n.yaml", 5, 59)]
