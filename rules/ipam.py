@@ -339,9 +339,11 @@ def ipam_overlaps_node_address(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    EKS-A docs (Bare Metal: the endpoint host and tinkerbellIP must be unused addresses on the node network;
-    hardware CSV `ip_address`, `gateway`, `bmc_ip`); aws/eks-anywhere
-    `pkg/providers/tinkerbell/hardware/csv.go` (the CSV columns).
+    aws/eks-anywhere `pkg/providers/tinkerbell/assert.go` (`AssertTinkerbellIPNotInUse`,
+    `AssertTinkerbellIPAndControlPlaneIPNotSame`) and the providers' `validateControlPlaneIpUniqueness`: the
+    endpoint host and tinkerbellIP must be distinct addresses nobody else answers on; aws/eks-anywhere
+    `pkg/providers/tinkerbell/hardware/machine.go` (`Machine` CSV columns `ip_address`, `gateway`, `bmc_ip`).
+    The ARP-conflict consequence is general IPv4 behaviour, not an EKS-A statement.
     """
     node_cache: dict[int, list[tuple[ipnet.IPAddr, str, Ref, Any]]] = {}
     for pool in iter_pools(repo, repo.subjects.nads):
@@ -396,11 +398,12 @@ def cluster_cidr_overlap(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` (`clusterNetwork.pods.cidrBlocks` and
-    `services.cidrBlocks` are the cluster's address plan, immutable after creation); EKS-A docs "Cluster
-    Networking" (pod and service IPs are allocated from these blocks). Pods and services must be disjoint
-    from each other and from the node network because kube-proxy/Cilium route both ranges inside the
-    cluster (Kubernetes docs, "Cluster Networking").
+    aws/eks-anywhere `docs/content/en/docs/getting-started/_configuration/cluster_clusterNetwork.html` (the
+    cluster-spec reference included by every provider page): the pod CIDR must not overlap the host or
+    service ranges, and the service CIDR must not overlap the host or pod ranges. aws/eks-anywhere
+    `pkg/api/v1alpha1/cluster.go` `validateNetworking` enforces part of it: on Snow it rejects a control-plane
+    endpoint inside the pods or services CIDR; the version read has no pods/services overlap check. Not
+    confirmed upstream: that the blocks are immutable after creation.
     """
     for cluster in repo.clusters:
         cidrs = list(_cluster_cidrs(cluster))

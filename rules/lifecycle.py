@@ -35,7 +35,8 @@ def skip_upgrade_unavailable(repo: Repo) -> Iterator[Violation]:
     Flags `cniConfig.cilium.skipUpgrade` when the cluster's `spec.eksaVersion` is older than v0.15.0.
 
     ## Why is this bad?
-    The field first shipped in EKS-A v0.15.0; older versions reject or ignore it and upgrade Cilium anyway.
+    The field first shipped in EKS-A v0.15.0 (the custom-CNI walkthrough lists "EKS Anywhere v0.15+" as a
+    prerequisite). An older EKS-A does not implement it, so it keeps managing and upgrading its own Cilium.
 
     ## Example
     ```yaml
@@ -52,8 +53,12 @@ def skip_upgrade_unavailable(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    aws/eks-anywhere `pkg/api/v1alpha1/cluster_types.go` (CiliumConfig.SkipUpgrade); EKS-A docs
-    "Use a custom CNI" (available from v0.15).
+    aws/eks-anywhere `pkg/api/v1alpha1/cluster_types.go` (`CiliumConfig.SkipUpgrade`;
+    `CiliumConfig.IsManaged`: Cilium is EKS-A-managed unless skipUpgrade is true); aws/eks-anywhere
+    `docs/content/en/docs/clustermgmt/networking/cluster-replace-cilium.md` (Prerequisites: EKS Anywhere
+    v0.15+) and `docs/content/en/docs/getting-started/optional/cni.md` section "Use a custom CNI" (clusters
+    created before v0.15 need the `anywhere.eks.amazonaws.com/eksa-cilium` annotation instead).
+    Not confirmed upstream: whether a pre-v0.15 CLI rejects the unknown field or silently drops it.
     """
     since = CILIUM_FIELD_SINCE["skipUpgrade"]
     for c in repo.clusters:
@@ -70,10 +75,12 @@ def skip_upgrade_unavailable(repo: Repo) -> Iterator[Violation]:
 def skip_upgrade_with_options(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Flags `policyEnforcementMode` next to `skipUpgrade: true`.
+    Flags a non-empty `policyEnforcementMode` next to `skipUpgrade: true` (an empty value is accepted).
 
     ## Why is this bad?
-    With skipUpgrade EKS-A no longer manages Cilium, so it rejects Cilium options it could not apply.
+    With skipUpgrade EKS-A no longer manages Cilium, so its cluster validation rejects a non-empty
+    `policyEnforcementMode` next to `skipUpgrade: true` (with skipUpgrade, the other Cilium fields must
+    stay empty).
 
     ## Example
     ```yaml
@@ -86,11 +93,13 @@ def skip_upgrade_with_options(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` validateCiliumConfig (skipUpgrade with other options).
+    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` `validateCiliumConfig` (called from `validateCNIConfig`
+    via `validateNetworking`): when `CiliumConfig.IsManaged()` is false and `PolicyEnforcementMode` is
+    non-empty it returns an error; in the version read, policyEnforcementMode is the only field it checks.
     """
     for c in repo.clusters:
         cilium = c.obj.get(*CILIUM_PATH)
-        if isinstance(cilium, dict) and cilium.get("skipUpgrade") is True and "policyEnforcementMode" in cilium:
+        if isinstance(cilium, dict) and cilium.get("skipUpgrade") is True and cilium.get("policyEnforcementMode") not in (None, ""):
             yield c.obj.violation(CILIUM_PATH + ("policyEnforcementMode",),
                                   f"policyEnforcementMode {cilium.get('policyEnforcementMode')!r} is set with "
                                   "skipUpgrade: true; EKS-A rejects Cilium options it does not manage: remove it "
@@ -129,7 +138,13 @@ def reconciliation_paused(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    EKS-A docs (custom CNI / Cilium upgrade procedures); kubernetes-sigs/cluster-api `api/v1beta1` PausedAnnotation.
+    aws/eks-anywhere `pkg/api/v1alpha1/cluster_types.go` (`pausedAnnotation` =
+    `anywhere.eks.amazonaws.com/paused`; `Cluster.PauseReconcile` sets it to "true"), and the CLI's upgrade
+    validation refuses a management cluster carrying it (seen in aws/eks-anywhere validation tests); EKS-A
+    docs "Replace EKS Anywhere Cilium with a
+    custom CNI" (`cluster-replace-cilium.md`: annotate `cluster.x-k8s.io/paused=true`, then remove it).
+    kubernetes-sigs/cluster-api `api/v1beta1/common_types.go` `PausedAnnotation` (`cluster.x-k8s.io/paused`:
+    its presence stops controllers from processing any Cluster API object).
     """
     objs = [c.obj for c in repo.clusters] + list(repo.capi_clusters)
     for obj in objs:

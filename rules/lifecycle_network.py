@@ -21,11 +21,17 @@ HELM_REPLACES: dict[str, str] = {
     "routingMode": "routingMode",
     "ipv4NativeRoutingCIDR": "ipv4NativeRoutingCIDR",
     "ipv6NativeRoutingCIDR": "ipv6NativeRoutingCIDR",
+    "cniExclusive": "cni.exclusive",
 }
 
-# The node CIDR mask size kube-controller-manager uses when clusterNetwork.nodes.cidrMaskSize is unset (IPv4).
+# Last EKS-A release known to replace (not merge) EKS-A's Cilium defaults with helmValues: aws/eks-anywhere
+# PR #10959 (deep-merge helmValues over the defaults) was tested by upgrading from v0.25.3 and landed after it.
+LAST_HELM_REPLACES_DEFAULTS = (0, 25, 3)
+
+# EKS-A's node mask when clusterNetwork.nodes.cidrMaskSize is unset (IPv4; constants.DefaultNodeCidrMaskSize).
 DEFAULT_NODE_MASK_V4 = 24
-# kube-controller-manager refuses a node mask more than this many bits longer than the cluster CIDR.
+# EKS-A's validateNetworking (podSubnetNodeMaskMaxDiff, mirroring kubeadm) refuses a node mask more than this
+# many bits longer than the pod CIDR.
 MAX_NODE_MASK_DIFF = 16
 
 # Providers whose control-plane endpoint must be a literal IP (kube-vip or the provider assigns it as a VIP).
@@ -38,12 +44,16 @@ def cilium_fields_ignored(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
     Flags each of `policyEnforcementMode`, `egressMasqueradeInterfaces`, `routingMode`,
-    `ipv4NativeRoutingCIDR` and `ipv6NativeRoutingCIDR` in `cniConfig.cilium` when `helmValues` is also set.
+    `ipv4NativeRoutingCIDR`, `ipv6NativeRoutingCIDR` and `cniExclusive` in `cniConfig.cilium` when
+    `helmValues` is also set.
 
     ## Why is this bad?
-    From EKS-A v0.24, `helmValues` is handed to the Cilium chart as the whole configuration and the typed
-    fields beside it are not applied. The cluster silently runs without the setting the file seems to ask for
-    (for example `policyEnforcementMode: always` is lost and Cilium stays in `default` mode).
+    From EKS-A v0.24, `helmValues` takes precedence over the typed Cilium fields, which are deprecated: when
+    `helmValues` is set EKS-A does not apply them at all. The cluster silently runs without the setting the
+    file seems to ask for (for example `policyEnforcementMode: always` is lost and Cilium stays in `default`
+    mode). The Helm key is not always a copy of the typed field: typed `routingMode: direct` corresponds to
+    the Helm values `routingMode: native` and `autoDirectNodeRoutes: true`, and `cniExclusive` is the Helm
+    value `cni.exclusive`.
 
     ## Example
     ```yaml
@@ -64,8 +74,13 @@ def cilium_fields_ignored(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    aws/eks-anywhere `pkg/api/v1alpha1/cluster_types.go` (CiliumConfig.HelmValues) and
-    `pkg/networking/cilium` (templater: helm values override the typed options).
+    aws/eks-anywhere `pkg/networking/cilium/templater.go`: when `CiliumConfig.HelmValues` is set,
+    `templateValues` returns without calling `setDeprecatedCiliumValues` (which applies policyEnforcementMode,
+    egressMasqueradeInterfaces, cniExclusive, routingMode direct -> native + autoDirectNodeRoutes and
+    ipv4/ipv6NativeRoutingCIDR), and `GenerateManifest` reads policyEnforcementMode from
+    helmValues when set. aws/eks-anywhere `pkg/api/v1alpha1/cluster_types.go` (`CiliumConfig` field comments:
+    deprecated, ignored when HelmValues is set) and aws/eks-anywhere PR #10222 (docs: helmValues takes
+    precedence over all other Cilium-specific fields).
     """
     for c in repo.clusters:
         cilium = c.cilium
@@ -73,6 +88,8 @@ def cilium_fields_ignored(repo: Repo) -> Iterator[Violation]:
             continue
         for key, helm_key in HELM_REPLACES.items():
             if key in cilium:
+                if key == "routingMode" and cilium[key] == "direct":
+                    helm_key = "routingMode: native plus autoDirectNodeRoutes: true"
                 yield c.obj.violation(
                     CILIUM_PATH + (key,),
                     f"{key}: {cilium[key]!r} is ignored because helmValues is set; move it into helmValues "
@@ -84,45 +101,66 @@ def _native_routing(helm: dict[str, Any]) -> bool:
 
 
 @rule(id="EKSA209", name="helm-values-replace-defaults", severity=WARNING, tags=("cilium", "config"),
-      summary="helmValues without ipam.mode or tunnelProtocol: Cilium falls back to cluster-pool IPAM and VXLAN.")
+      summary="helmValues without ipam.mode or tunnelProtocol on EKS-A <= v0.25.3 (before PR #10959): cluster-pool and VXLAN.")
 def helm_values_replace_defaults(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
     Flags `cniConfig.cilium.helmValues` that sets no `ipam.mode`, or no `tunnelProtocol` while the cluster
-    still routes through the overlay (no `routingMode: native`).
+    still routes through the overlay (no `routingMode: native`), on a cluster whose `eksaVersion` is v0.25.3
+    or older.
 
     ## Why is this bad?
-    EKS-A passes the map to the Cilium chart as is, without merging in its own defaults. Without `ipam.mode`
-    Cilium uses its chart default `cluster-pool` (pod CIDRs 10.0.0.0/8 from the operator) instead of EKS-A's
-    `kubernetes` mode that follows `clusterNetwork.pods.cidrBlocks`. Without `tunnelProtocol` the overlay is
-    VXLAN on UDP 8472 instead of EKS-A's Geneve on UDP 6081, so firewalls opened for EKS-A's documented ports
-    drop pod traffic between nodes.
+    Only on EKS-A releases without aws/eks-anywhere PR #10959. Those releases built the Cilium values from
+    `helmValues` alone and skipped EKS-A's defaults, so without `ipam.mode` Cilium used its chart default
+    cluster-scope IPAM (`cluster-pool`, pod CIDRs from the operator) instead of EKS-A's `kubernetes` mode that
+    follows `clusterNetwork.pods.cidrBlocks`, and without `tunnelProtocol` the overlay was VXLAN on UDP 8472
+    instead of EKS-A's Geneve on UDP 6081, so firewalls opened for EKS-A's documented port drop pod traffic
+    between nodes.
+
+    The PR was tested by upgrading from v0.25.3, so releases up to v0.25.3 lack it (v0.24.x too, where
+    helmValues arrived). Since that PR (merged September 2026, cherry-picked to the release-0.25 and
+    release-0.26 branches) EKS-A deep-merges `helmValues` over its defaults (`ipam.mode: kubernetes`,
+    `routingMode: tunnel`, `tunnelProtocol: geneve`, ...), so a `helmValues` without these keys keeps them.
+    The check therefore only reports clusters whose `spec.eksaVersion` is v0.25.3 or older; it is silent
+    when `eksaVersion` is missing or newer.
 
     ## Example
     ```yaml
-    cilium:
-      helmValues:
-        hubble: {enabled: true}
+    eksaVersion: v0.24.2
+    clusterNetwork:
+      cniConfig:
+        cilium:
+          helmValues:
+            hubble: {enabled: true}
     ```
 
     ## Use instead
     ```yaml
-    cilium:
-      helmValues:
-        hubble: {enabled: true}
-        ipam: {mode: kubernetes}
-        tunnelProtocol: geneve
+    eksaVersion: v0.24.2
+    clusterNetwork:
+      cniConfig:
+        cilium:
+          helmValues:
+            hubble: {enabled: true}
+            ipam: {mode: kubernetes}
+            tunnelProtocol: geneve
     ```
 
     ## Source
-    aws/eks-anywhere `pkg/networking/cilium` (the EKS-A defaults ipam.mode=kubernetes, tunnelProtocol=geneve);
-    cilium/cilium `install/kubernetes/cilium/values.yaml` (ipam.mode: cluster-pool, tunnelProtocol default
-    vxlan, port 8472).
+    aws/eks-anywhere PR #10959 "Prevent helmValues from discarding EKS-A default cilium config" (before it,
+    setting helmValues skipped EKS-A's default Cilium values; after it, they are merged); aws/eks-anywhere
+    `pkg/networking/cilium/templater.go` after that PR: `templateValues` (defaults `ipam.mode: kubernetes`,
+    `routingMode: tunnel`, `tunnelProtocol: geneve`) and `mergeValues` (nested maps merged key by key, user
+    values win, lists and scalars replaced). Cilium docs "IP Address Management (IPAM)" (Cluster Scope is the
+    default mode) and "Routing" (encapsulation defaults to VXLAN on 8472/UDP; Geneve uses 6081/UDP); EKS-A
+    networking docs "Network Connectivity Requirements" (Geneve, UDP 6081). Not confirmed upstream: the exact
+    0.25.x / 0.26.x patch releases that carry the fix.
     """
     for c in repo.clusters:
         cilium = c.cilium
         helm = cilium.get("helmValues") if cilium is not None else None
-        if not isinstance(helm, dict):
+        v = c.eksa_version
+        if not isinstance(helm, dict) or v is None or v > LAST_HELM_REPLACES_DEFAULTS:
             continue
         ipam = helm.get("ipam")
         missing = []
@@ -134,7 +172,8 @@ def helm_values_replace_defaults(repo: Repo) -> Iterator[Violation]:
         if missing:
             yield c.obj.violation(
                 CILIUM_PATH + ("helmValues",),
-                "helmValues replaces EKS-A's Cilium defaults and has " + "; and ".join(missing))
+                f"on EKS-A {c.obj.get('spec', 'eksaVersion')} helmValues replaces EKS-A's Cilium defaults (fixed by "
+                "aws/eks-anywhere#10959) and has " + "; and ".join(missing))
 
 
 def _int(value: Any) -> int | None:
@@ -168,8 +207,8 @@ def cluster_network_invalid(repo: Repo) -> Iterator[Violation]:
 
     ## Why is this bad?
     EKS-A refuses the cluster spec. Each node gets a `/cidrMaskSize` slice of the pod CIDR: a pod CIDR of
-    /24 with node mask 24 leaves room for one node only, and kube-controller-manager refuses a node mask more
-    than 16 bits longer than the cluster CIDR.
+    /24 with node mask 24 leaves room for one node only, and a node mask more than 16 bits longer than the pod
+    CIDR is rejected too (EKS-A mirrors this limit from kubeadm's own check).
 
     Fragments without a known `datacenterRef.kind` (documentation snippets, partial specs) are not checked.
 
@@ -188,10 +227,14 @@ def cluster_network_invalid(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` validateNetworking ("pods CIDR block not specified or
-    empty", "multiple CIDR blocks for Pods are not yet supported", net.ParseCIDR) and the node CIDR mask size
-    checks; kubernetes/kubernetes `pkg/controller/nodeipam` (node mask at most 16 bits longer than the
-    cluster CIDR).
+    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` `validateNetworking`: empty pods/services cidrBlocks, more
+    than one block (not supported yet), `net.ParseCIDR` of the first block, pod mask >= node mask (node
+    mask from `clusterNetwork.nodes.cidrMaskSize`, else `constants.DefaultNodeCidrMaskSize` 24), and node mask
+    minus pod mask > `podSubnetNodeMaskMaxDiff` (16; the code comment says these mirror kubeadm's checks).
+    aws/eks-anywhere `docs/content/en/docs/getting-started/optional/cni.md` "Node IPs configuration option"
+    (default 24 for IPv4; must be greater than the pod CIDR mask) and
+    `_configuration/cluster_clusterNetwork.html` (one pod and one service CIDR block only). EKS-A applies the
+    default 24 to IPv6 pod CIDRs as well; this rule skips that case.
     """
     for c in repo.clusters:
         if c.provider is None or not isinstance(c.obj.spec, dict):
@@ -222,7 +265,7 @@ def cluster_network_invalid(repo: Repo) -> Iterator[Violation]:
                                          f"pod CIDR shorter than /{mask} or a larger cidrMaskSize", at=at)
         elif mask - pods.prefixlen > MAX_NODE_MASK_DIFF:
             yield c.obj.violation(where, f"{source} {mask} is {mask - pods.prefixlen} bits longer than the pod CIDR "
-                                         f"{blocks[0]}; kube-controller-manager allows at most {MAX_NODE_MASK_DIFF}: "
+                                         f"{blocks[0]}; EKS-A's validation (mirroring kubeadm) allows at most {MAX_NODE_MASK_DIFF}: "
                                          f"use a cidrMaskSize of at most {pods.prefixlen + MAX_NODE_MASK_DIFF}",
                                   at=at)
 
@@ -259,9 +302,15 @@ def control_plane_endpoint_invalid(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` (control-plane endpoint required for every provider but
-    Docker), `pkg/providers/tinkerbell/validate.go` (tinkerbellIP must differ from the control-plane endpoint),
-    `pkg/providers/vsphere` / `snow` (endpoint must be a valid IP).
+    aws/eks-anywhere `pkg/api/v1alpha1/cluster.go` `validateControlPlaneEndpoint` (host required unless the
+    datacenter is Docker) and `validateNetworking` (Snow: the host must parse as an IP and lie outside the pod
+    and service CIDRs); aws/eks-anywhere `pkg/providers/tinkerbell/assert.go`
+    `AssertTinkerbellIPAndControlPlaneIPNotSame` (registered in the Tinkerbell cluster-spec validator).
+    For vSphere and Bare Metal the IP requirement is documented, not coded: the provider spec pages
+    (`vsphere-spec.md`, `bare-spec.md` under aws/eks-anywhere `docs/content/en/docs/getting-started`) describe
+    `endpoint.host` as a unique IP outside the DHCP range that floats between control-plane nodes for
+    kube-apiserver load balancing; the code read only checks that it is not already in use
+    (`validateControlPlaneIpUniqueness`), and the CloudStack provider explicitly accepts an FQDN.
     """
     for c in repo.clusters:
         provider = c.provider
@@ -379,9 +428,15 @@ def hardware_csv_invalid(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    aws/eks-anywhere `pkg/providers/tinkerbell/hardware/validator.go` (StaticMachineAssertions,
-    UniqueIPAddress, UniqueMACAddress, UniqueHostnames, UniqueBMCIPAddress) and `machine.go` (CSV columns,
-    nameservers separated by `|`).
+    aws/eks-anywhere `pkg/providers/tinkerbell/hardware/validator.go` (`StaticMachineAssertions`: non-empty
+    and valid ip_address and gateway, non-empty nameservers without empty entries, non-empty netmask,
+    `net.ParseMAC`, DNS-1123 hostname, disk a `/dev/...` path (`linuxPathRegex`), BMC IP, username and
+    password when any BMC field is set; `UniqueIPAddress`, `UniqueMACAddress`, `UniqueHostnames`,
+    `UniqueBMCIPAddress`, registered by `RegisterDefaultAssertions`) and `machine.go` (`Machine` CSV columns,
+    optional `bmc_*` and `vlan_id`, `HasBMC`, `NameserversSeparator` `|`). This rule is stricter than upstream
+    in three places: upstream only requires the netmask to be non-empty, compares IP/MAC/hostname as exact
+    strings (this rule ignores case), and does not require a `labels` column (without labels no hardware
+    selector matches, so creation fails later).
     """
     by_file: dict[int, list[HardwareRow]] = {}
     for row in repo.subjects.hardware:

@@ -12,7 +12,6 @@ from eksa_lint.multus import NETWORKS_ANNOTATION, parse_networks
 from eksa_lint.registry import ERROR, NOTE, WARNING, rule
 
 MASTER_PLUGINS = ("ipvlan", "macvlan", "vlan")
-IP_CAPABLE_IPAM = ("static",)
 
 
 def _annotated(workloads: Iterable[Workload]) -> Iterator[tuple[Workload, Any]]:
@@ -87,7 +86,9 @@ def nad_master_unknown(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    containernetworking/plugins plugins/main/macvlan/macvlan.go (netlink.LinkByName(master) fails).
+    containernetworking/plugins `plugins/main/macvlan/macvlan.go`: `loadConf` calls `getMTUByName(master)`
+    (`netlink.LinkByName`), which fails for a missing link, and `createMacvlan` looks the master up again and
+    fails the same way; `plugins/main/vlan/vlan.go` (`loadConf`, `createVlan`) does the same lookups.
     """
     for nad in repo.subjects.nads:
         hosts = repo.hosts_for(nad.obj)
@@ -101,14 +102,15 @@ def nad_master_unknown(repo: Repo) -> Iterator[Violation]:
 
 
 @rule(id="EKSA403", name="nad-master-implicit", severity=WARNING, tags=("multus",),
-      summary="ipvlan/macvlan/vlan without master uses the default-route interface.")
+      summary="ipvlan/macvlan without master uses the default-route interface; vlan without master is refused.")
 def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Flags ipvlan, macvlan and vlan plugins without `master`.
+    Flags ipvlan, macvlan and vlan plugins without `master` (vlan as an error).
 
     ## Why is this bad?
-    The plugin then uses the host's default-route interface, the cluster network.
+    macvlan and ipvlan then use the host's default-route interface, the cluster network. vlan does not
+    default: it refuses a config without master, so the pod never starts.
 
     ## Example
     ```yaml
@@ -121,11 +123,19 @@ def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    containernetworking/plugins plugins/main/macvlan/macvlan.go (getDefaultRouteInterfaceName).
+    containernetworking/plugins `plugins/main/macvlan/macvlan.go` `loadConf` (empty master ->
+    `getDefaultRouteInterfaceName`); `plugins/main/ipvlan/ipvlan.go` config loading (same default, or the
+    previous result's single interface when chained); `plugins/main/vlan/vlan.go` `loadConf` (empty master is
+    an error, no default).
     """
     for nad in repo.subjects.nads:
         for p in nad.plugins:
-            if p.type in MASTER_PLUGINS and "master" not in p.data:
+            if p.type == "vlan" and "master" not in p.data:
+                v = nad.obj.violation(p.path + ("type",), 'vlan plugin has no "master"; the vlan plugin requires '
+                                      "it (there is no default), so pods using this network never start: set "
+                                      "master to the parent NIC of the VLAN")
+                yield Violation(v.ref, v.message, v.obj, v.related, v.fix, ERROR)
+            elif p.type in MASTER_PLUGINS and "master" not in p.data:
                 yield nad.obj.violation(p.path + ("type",), f'{p.type} plugin has no "master", so it uses the '
                                         f"host's default-route interface (the cluster network); set master "
                                         f"to a dedicated NIC")
@@ -152,7 +162,11 @@ def nad_master_is_primary(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    EKS-A docs, Multus configuration (secondary networks on dedicated NICs).
+    EKS-A docs "Multus CNI plugin configuration" (`cluster-multus.md`): cluster machines need multiple network
+    interfaces, the pod interfaces map to them, and the example NAD uses `eth1` as master; EKS-A docs "Secure
+    connectivity with CNI and Network Policy" (the Cilium overlay between nodes is Geneve). Not confirmed
+    upstream as a requirement: neither page forbids using the primary interface as master; the warning is this
+    rule's judgment.
     """
     for nad in repo.subjects.nads:
         hosts = repo.hosts_for(nad.obj)
@@ -186,7 +200,9 @@ def network_annotation_invalid(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    k8snetworkplumbingwg/multus-cni pkg/k8sclient/k8sclient.go (parsePodNetworkObjectText).
+    k8snetworkplumbingwg/multus-cni `pkg/k8sclient/k8sclient.go`: `parsePodNetworkAnnotation` (JSON, else a
+    comma-separated list) and `parsePodNetworkObjectText` (more than one `/` or `@` is an error; names must
+    be DNS-1123 labels).
     """
     for w, value in _annotated(repo.subjects.workloads):
         for err in parse_networks(value).errors:
@@ -216,7 +232,9 @@ def network_attachment_missing(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    k8snetworkplumbingwg/multus-cni pkg/k8sclient/k8sclient.go (getKubernetesDelegate).
+    k8snetworkplumbingwg/multus-cni `pkg/k8sclient/k8sclient.go`: `getKubernetesDelegate` fails when the
+    NetworkAttachmentDefinition cannot be fetched and records a `NoNetworkFound` event;
+    `parsePodNetworkAnnotation` gives a network without a namespace the pod's namespace.
     """
     if not repo.nads:
         return
@@ -261,24 +279,36 @@ def _nad_nets(nad: Any) -> list[Any]:
 def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Checks JSON `ips`: the NAD's IPAM must honour them (static IPAM or `capabilities.ips`), inside its subnet,
-    not requested twice, not on a template with more than one replica.
+    Checks JSON `ips`: the NAD's plugin must declare `"capabilities": {"ips": true}` (static IPAM alone is not
+    enough), the IPs must be inside its subnet, not requested twice, not on a template with more than one
+    replica.
 
     ## Why is this bad?
-    The IP is ignored, or two pods get the same address.
+    The IP is ignored, or two pods get the same address. Multus hands the requested `ips` to the plugin as a
+    runtime capability argument, which the runtime passes only to a plugin declaring
+    `"capabilities": {"ips": true}`; without it static IPAM never sees them.
 
     ## Example
     ```yaml
-    k8s.v1.cni.cncf.io/networks: '[{"name": "dhcp-net", "ips": ["10.1.1.5/24"]}]'
+    k8s.v1.cni.cncf.io/networks: '[{"name": "static-net", "ips": ["10.1.1.5/24"]}]'
+    # static-net: {"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}
     ```
 
     ## Use instead
     ```yaml
-    k8s.v1.cni.cncf.io/networks: '[{"name": "static-net", "ips": ["10.1.1.5/24"]}]'
+    k8s.v1.cni.cncf.io/networks: '[{"name": "static-ips-net", "ips": ["10.1.1.5/24"]}]'
+    # static-ips-net: {"type": "macvlan", "master": "eth1", "capabilities": {"ips": true},
+    #                  "ipam": {"type": "static"}}
     ```
 
     ## Source
-    containernetworking/plugins plugins/ipam/static/main.go (runtimeConfig ips, capabilities.ips).
+    k8snetworkplumbingwg/multus-cni `pkg/k8sclient/k8sclient.go` `parsePodNetworkAnnotation` (each `ips`
+    entry must parse as an IP or CIDR). containernetworking/plugins `plugins/ipam/static/README.md`: static
+    takes requested addresses from the `ips` capability argument (runtimeConfig, passed only to a plugin whose
+    config declares `"capabilities": {"ips": true}`), the `ips` args convention, or CNI_ARGS `IP=`, in that
+    priority; `plugins/ipam/host-local/README.md` lists `ips` only as an args convention (its capability
+    argument is `ipRanges`). So static IPAM without `capabilities.ips` does not receive the annotation's ips;
+    published Multus examples pair the two.
     """
     # A requested IP is checked against every workload before it (path order), so when a reported workload
     # requests one, all are read; otherwise only the reported ones.
@@ -304,12 +334,12 @@ def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
             if nad is None:
                 continue
             caps = (nad.config or {}).get("capabilities")
-            honours = any((p.ipam or {}).get("type") in IP_CAPABLE_IPAM or
-                          (isinstance(p.data.get("capabilities"), dict) and p.data["capabilities"].get("ips"))
+            honours = any(isinstance(p.data.get("capabilities"), dict) and p.data["capabilities"].get("ips")
                           for p in nad.plugins) or (isinstance(caps, dict) and caps.get("ips"))
             if not honours:
-                yield w.obj.violation(path, f'network "{sel.name}" has no static IPAM or capabilities.ips, so '
-                                      f"ips {list(sel.ips)} are ignored; use static IPAM", at="value")
+                yield w.obj.violation(path, f'network "{sel.name}" declares no capabilities.ips, so ips '
+                                      f"{list(sel.ips)} are not passed to its IPAM and are ignored; add "
+                                      '"capabilities": {"ips": true} with static IPAM', at="value")
                 continue
             nets = _nad_nets(nad)
             for ip in sel.ips:
@@ -324,7 +354,8 @@ def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
 def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Flags a cluster using Multus NADs whose Cilium keeps `cni.exclusive` on (the default).
+    Flags a cluster using Multus NADs whose Cilium keeps `cni.exclusive` on (the default). When `helmValues`
+    is set, EKS-A ignores the typed `cniExclusive`, so only `helmValues: {cni: {exclusive: false}}` counts.
 
     ## Why is this bad?
     With cni.exclusive, the Cilium agent renames other CNI configs in /etc/cni/net.d, Multus's included.
@@ -340,8 +371,10 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    cilium/cilium install/kubernetes/cilium/values.yaml (cni.exclusive: true); aws/eks-anywhere
-    pkg/api/v1alpha1/cluster_types.go (CiliumConfig.CNIExclusive).
+    cilium/cilium `install/kubernetes/cilium/values.yaml` and the chart README (`cni.exclusive` defaults to
+    true; non-Cilium configs in `/etc/cni/net.d` are renamed to `*.cilium_bak`); aws/eks-anywhere
+    `pkg/api/v1alpha1/cluster_types.go` (`CiliumConfig.CNIExclusive`) and `pkg/networking/cilium/templater.go`
+    `setDeprecatedCiliumValues` (sets `cni.exclusive` from it, but only when `helmValues` is not set).
     """
     if not repo.subjects.clusters:
         return  # findings are on Clusters
@@ -352,10 +385,13 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
             continue
         helm = cil.get("helmValues")
         helm_cni = helm.get("cni") if isinstance(helm, dict) else None
-        if cil.get("cniExclusive") is False or (isinstance(helm_cni, dict) and helm_cni.get("exclusive") is False):
+        if (helm is None and cil.get("cniExclusive") is False) or (isinstance(helm_cni, dict) and
+                                                                    helm_cni.get("exclusive") is False):
             continue
+        how = ("set cniExclusive: false" if helm is None else "set helmValues: {cni: {exclusive: false}} "
+               "(cniExclusive is ignored when helmValues is set)")
         yield c.obj.violation(c.deepest_cilium_path(), f'cluster "{c.name}" uses Multus NADs but Cilium '
-                              f"cni.exclusive is on; set cniExclusive: false")
+                              f"cni.exclusive is on; {how}")
 
 
 @rule(id="EKSA409", name="host-local-across-nodes", severity=WARNING, tags=("multus", "ipam"),
@@ -379,8 +415,10 @@ def host_local_across_nodes(repo: Repo) -> Iterator[Violation]:
     ```
 
     ## Source
-    containernetworking/plugins plugins/ipam/host-local/backend/disk (state under /var/lib/cni/networks on
-    each node); k8snetworkplumbingwg/whereabouts README.
+    containernetworking/plugins `plugins/ipam/host-local/backend/disk/backend.go` (`defaultDataDir`
+    `/var/lib/cni/networks`: allocations are files on each node's disk); k8snetworkplumbingwg/whereabouts
+    `README.md` (assigns addresses cluster-wide; host-local only knows the pods on its own node). The EKS-A
+    Multus page's own example NAD uses host-local.
     """
     for nad in repo.subjects.nads:
         c = repo.cluster_for(nad.obj)

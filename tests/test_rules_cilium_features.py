@@ -103,7 +103,11 @@ def test_every_construct_at_its_key_on_eksa_default() -> None:
 
 def test_eksa_aws_supports_l7_and_warns_for_works_unsupported() -> None:
     got = {(f.rule_id, f.location.line): f.severity for f in _run("v0.24.1")}
-    assert ("EKSA301", 16) not in got and ("EKSA303", 7) not in got and ("EKSA302", 19) not in got
+    assert ("EKSA301", 16) not in got and ("EKSA302", 19) not in got
+    # DNS-aware and TLS/SNI policy work on eksa-aws but AWS does not support them (cilium-aws-supported.md)
+    assert ("EKSA303", "cnp.yaml", 7, 7) in where(_run("v0.24.1"), "EKSA303")
+    assert ("EKSA304", "cnp.yaml", 10, 11) in where(_run("v0.24.1"), "EKSA304")
+    assert got[("EKSA303", 7)] == got[("EKSA304", 10)] == Severity.WARNING
     assert got[("EKSA307", 10)] == Severity.WARNING  # Hubble works but is not supported on eksa-aws
     assert got[("EKSA305", 20)] == Severity.WARNING
     assert got[("EKSA309", 12)] == Severity.ERROR  # Tetragon is only in Enterprise

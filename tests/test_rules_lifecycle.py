@@ -40,6 +40,13 @@ def test_eksa203_silent_when_skip_upgrade_false() -> None:
     assert where(found, "EKSA203") == []
 
 
+def test_eksa203_silent_when_policy_mode_empty() -> None:
+    found = findings({"c.yaml": cluster('{skipUpgrade: true, policyEnforcementMode: "x"}')})
+    assert where(found, "EKSA203") == [("EKSA203", "c.yaml", 10, 29)]
+    found = findings({"c.yaml": cluster('{skipUpgrade: true, policyEnforcementMode: ""}')})
+    assert where(found, "EKSA203") == []
+
+
 def test_eksa204_flags_committed_pause() -> None:
     meta = '{name: c1, annotations: {anywhere.eks.amazonaws.com/paused: "true"}}'
     found = findings({"c.yaml": cluster("{}", meta=meta)})

@@ -52,6 +52,28 @@ def test_eksa208_flags_each_legacy_field_next_to_helm_values() -> None:
     assert "'always'" in msg and "helmValues" in msg
 
 
+def test_eksa208_flags_cni_exclusive_and_maps_direct_routing() -> None:
+    found = findings({"c.yaml": cluster(cilium("""\
+        cniExclusive: false
+        routingMode: direct
+        helmValues:
+          ipam: {mode: kubernetes}
+          tunnelProtocol: geneve
+        """))})
+    assert ids(found, "EKSA208") == [("EKSA208", "c.yaml", 13, 9), ("EKSA208", "c.yaml", 14, 9)]
+    msgs = [f.message for f in found if f.rule_id == "EKSA208"]
+    assert msgs[0].startswith("cniExclusive: False") and "as cni.exclusive" in msgs[0]
+    assert "as routingMode: native plus autoDirectNodeRoutes: true" in msgs[1]
+    found = findings({"c.yaml": cluster(cilium("""\
+        routingMode: overlay
+        helmValues: {ipam: {mode: kubernetes}, tunnelProtocol: geneve, cni: {exclusive: false}}
+        """))})
+    assert ids(found, "EKSA208") == [("EKSA208", "c.yaml", 13, 9)]
+    assert "autoDirectNodeRoutes" not in next(f.message for f in found if f.rule_id == "EKSA208")
+    found = findings({"c.yaml": cluster(cilium("cniExclusive: false\n"))})
+    assert ids(found, "EKSA208") == []
+
+
 def test_eksa208_silent_without_helm_values_and_for_skip_upgrade() -> None:
     found = findings({"c.yaml": cluster(cilium("policyEnforcementMode: always\n"))})
     assert ids(found, "EKSA208") == []
@@ -82,6 +104,20 @@ def test_eksa209_flags_only_missing_tunnel() -> None:
     assert "8472" in msg and "cluster-pool" not in msg
 
 
+def test_eksa209_flags_only_releases_without_pr_10959() -> None:
+    body = cilium("helmValues: {hubble: {enabled: true}}\n")
+    found = findings({"c.yaml": cluster(body).replace("v0.24.0", "v0.24.2")})
+    assert ids(found, "EKSA209") == [("EKSA209", "c.yaml", 13, 9)]
+    msg = next(f.message for f in found if f.rule_id == "EKSA209")
+    assert "on EKS-A v0.24.2" in msg and "aws/eks-anywhere#10959" in msg
+    found = findings({"c.yaml": cluster(body).replace("v0.24.0", "v0.25.3")})
+    assert ids(found, "EKSA209") == [("EKSA209", "c.yaml", 13, 9)]
+    assert ids(findings({"c.yaml": cluster(body).replace("v0.24.0", "v0.26.0")}), "EKSA209") == []
+    unversioned = cluster(body).replace("  eksaVersion: v0.24.0\n", "")
+    assert "eksaVersion" not in unversioned
+    assert ids(findings({"c.yaml": unversioned}), "EKSA209") == []
+
+
 def test_eksa209_silent_with_defaults_or_native_routing() -> None:
     good = cilium("""\
         helmValues:
@@ -107,7 +143,8 @@ def test_eksa210_points_at_explicit_cidr_mask_size() -> None:
     net = "pods: {cidrBlocks: [10.0.0.0/8]}\nservices: {cidrBlocks: [10.96.0.0/12]}\nnodes: {cidrMaskSize: 25}\n"
     found = findings({"c.yaml": cluster(net)})
     assert ids(found, "EKSA210") == [("EKSA210", "c.yaml", 11, 13)]
-    assert "17 bits" in next(f.message for f in found if f.rule_id == "EKSA210")
+    msg = next(f.message for f in found if f.rule_id == "EKSA210")
+    assert "17 bits" in msg and "EKS-A's validation" in msg and "kube-controller-manager" not in msg
 
 
 def test_eksa210_silent_on_nearest_good_masks() -> None:
@@ -237,11 +274,11 @@ def test_eksa212_doc_examples() -> None:
 
 
 def test_eksa209_doc_examples() -> None:
-    bad, good = _doc_blocks("EKSA209", "yaml")
-    wrap = NET + "cniConfig:\n" + indent(dedent(bad), "  ")
-    assert ids(findings({"c.yaml": cluster(wrap)}), "EKSA209") == [("EKSA209", "c.yaml", 13, 9)]
-    wrap = NET + "cniConfig:\n" + indent(dedent(good), "  ")
-    assert ids(findings({"c.yaml": cluster(wrap)}), "EKSA209") == []
+    for block, expected in zip(_doc_blocks("EKSA209", "yaml"), ([("EKSA209", "c.yaml", 13, 9)], [])):
+        version, body = dedent(block).split("\n", 1)
+        assert version.startswith("eksaVersion: ") and body.startswith("clusterNetwork:\n")
+        text = cluster(NET + dedent(body.split("\n", 1)[1])).replace("eksaVersion: v0.24.0", version)
+        assert ids(findings({"c.yaml": text}), "EKSA209") == expected
 
 
 def test_eksa212_checks_the_header_of_a_csv_without_rows() -> None:

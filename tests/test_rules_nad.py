@@ -5,6 +5,7 @@ from textwrap import dedent
 
 import pytest
 import yaml
+from eksa_lint.findings import Severity
 from eksa_lint.model import HostFacts
 
 from tests.conftest import findings, where
@@ -68,6 +69,17 @@ def test_403_implicit_master() -> None:
     assert where(findings({"n.yaml": nad('{"type": "ipvlan", "master": "eth1"}')}), "EKSA403") == []
 
 
+def test_403_vlan_without_master_is_an_error() -> None:
+    found = findings({"n.yaml": nad('{"type": "vlan", "vlanId": 100}')})
+    assert where(found, "EKSA403") == [("EKSA403", "n.yaml", 5, 13)]
+    f = next(f for f in found if f.rule_id == "EKSA403")
+    assert f.severity == Severity.ERROR and "requires" in f.message and "default-route" not in f.message
+    mv = next(f for f in findings({"n.yaml": nad('{"type": "macvlan"}')}) if f.rule_id == "EKSA403")
+    assert mv.severity == Severity.WARNING and "default-route" in mv.message
+    ok = findings({"n.yaml": nad('{"type": "vlan", "vlanId": 100, "master": "eth1"}')})
+    assert where(ok, "EKSA403") == []
+
+
 def test_404_primary_in_block_and_quoted_multiline() -> None:
     block = dedent("""\
         apiVersion: k8s.cni.cncf.io/v1
@@ -118,7 +130,7 @@ def test_406_missing_nad() -> None:
 
 
 def test_407_requested_ip() -> None:
-    static = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}')
+    static = nad('{"type": "macvlan", "master": "eth1", "capabilities": {"ips": true}, "ipam": {"type": "static"}}')
     dhcp = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "dhcp"}}')
     ann = '[{"name": "net1", "ips": ["10.1.1.5/24"]}]'
     assert where(findings({"n.yaml": dhcp, "p.yaml": pod(ann)}), "EKSA407") == [("EKSA407", "p.yaml", 6, 34)]
@@ -132,8 +144,18 @@ def test_407_requested_ip() -> None:
     assert len(where(two, "EKSA407")) == 1
 
 
+def test_407_static_ipam_needs_ips_capability() -> None:
+    no_caps = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}')
+    ann = '[{"name": "net1", "ips": ["10.1.1.5/24"]}]'
+    found = findings({"n.yaml": no_caps, "p.yaml": pod(ann)})
+    assert where(found, "EKSA407") == [("EKSA407", "p.yaml", 6, 34)]
+    assert "capabilities.ips" in next(f.message for f in found if f.rule_id == "EKSA407")
+    caps = nad('{"type": "macvlan", "master": "eth1", "capabilities": {"ips": true}, "ipam": {"type": "static"}}')
+    assert where(findings({"n.yaml": caps, "p.yaml": pod(ann)}), "EKSA407") == []
+
+
 def test_407_replicas() -> None:
-    static = nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}')
+    static = nad('{"type": "macvlan", "master": "eth1", "capabilities": {"ips": true}, "ipam": {"type": "static"}}')
     dep = dedent("""\
         apiVersion: apps/v1
         kind: Deployment
@@ -161,6 +183,16 @@ def test_408_cni_exclusive() -> None:
     helm = CLUSTER.replace("cilium: {}", "cilium: {helmValues: {cni: {exclusive: false}}}")
     assert where(findings({"c.yaml": helm, "n.yaml": n}), "EKSA408") == []
     assert where(findings({"c.yaml": CLUSTER}), "EKSA408") == []
+
+
+def test_408_typed_cni_exclusive_ignored_with_helm_values() -> None:
+    n = nad('{"type": "macvlan", "master": "eth1"}')
+    typed = CLUSTER.replace("cilium: {}", "cilium: {cniExclusive: false, helmValues: {hubble: {enabled: true}}}")
+    found = findings({"c.yaml": typed, "n.yaml": n})
+    assert where(found, "EKSA408") == [("EKSA408", "c.yaml", 8, 7)]
+    assert "helmValues: {cni: {exclusive: false}}" in next(f.message for f in found if f.rule_id == "EKSA408")
+    helm = CLUSTER.replace("cilium: {}", "cilium: {cniExclusive: true, helmValues: {cni: {exclusive: false}}}")
+    assert where(findings({"c.yaml": helm, "n.yaml": n}), "EKSA408") == []
 
 
 def test_409_host_local() -> None:
@@ -214,6 +246,8 @@ def test_annotation_doc_examples(rule_id: str) -> None:
     nads = {"s.yaml": nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "static"}}', "static-net"),
             "d.yaml": nad('{"type": "macvlan", "master": "eth1", "ipam": {"type": "dhcp"}}', "dhcp-net"),
             "m.yaml": nad('{"type": "macvlan", "master": "eth1"}', "macvlan-conf"),
+            "si.yaml": nad('{"type": "macvlan", "master": "eth1", "capabilities": {"ips": true}, '
+                           '"ipam": {"type": "static"}}', "static-ips-net"),
             "ns.yaml": nad('{"type": "macvlan", "master": "eth1"}', "c").replace("{name: c}", "{name: c, namespace: b}")}
     assert rule_id in {f.rule_id for f in findings({**nads, "p.yaml": pod(bad)})}
     assert rule_id not in {f.rule_id for f in findings({**nads, "p.yaml": pod(good)})}
