@@ -316,7 +316,7 @@ def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
 def cilium_option_invalid(repo: Repo) -> Iterator[Violation]:
     """
     ## What it does
-    Checks `cniConfig.cilium`: `policyEnforcementMode` must be exactly `default`, `always` or `never`;
+    Checks `cniConfig.cilium`: `policyEnforcementMode` must be exactly `default`, `always` or `never` (or empty, the default);
     `routingMode` must be `overlay` or `direct`; native-routing CIDRs must parse as CIDRs of their family
     and are only used with `routingMode: direct`; and each field must exist in the cluster's `eksaVersion`
     (egressMasqueradeInterfaces v0.17, routingMode and the native-routing CIDRs v0.19, cniExclusive
@@ -360,7 +360,7 @@ def cilium_option_invalid(repo: Repo) -> Iterator[Violation]:
             continue
         v = c.eksa_version
         mode = cilium.get("policyEnforcementMode")
-        if "policyEnforcementMode" in cilium and mode not in POLICY_MODES:
+        if "policyEnforcementMode" in cilium and mode not in (*POLICY_MODES, ""):  # "" means the default
             yield c.obj.violation(CILIUM_PATH + ("policyEnforcementMode",),
                                   f"policyEnforcementMode {mode!r} is not supported; use exactly one of "
                                   f"{', '.join(POLICY_MODES)} (lower case)")

@@ -88,8 +88,9 @@ def cilium_fields_ignored(repo: Repo) -> Iterator[Violation]:
             continue
         for key, helm_key in HELM_REPLACES.items():
             if key in cilium:
-                if key == "routingMode" and cilium[key] == "direct":
-                    helm_key = "routingMode: native plus autoDirectNodeRoutes: true"
+                if key == "routingMode":  # the chart names the modes native and tunnel
+                    helm_key = ("routingMode: native plus autoDirectNodeRoutes: true" if cilium[key] == "direct"
+                                else "routingMode: tunnel")
                 yield c.obj.violation(
                     CILIUM_PATH + (key,),
                     f"{key}: {cilium[key]!r} is ignored because helmValues is set; move it into helmValues "

@@ -130,12 +130,14 @@ def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
     """
     for nad in repo.subjects.nads:
         for p in nad.plugins:
-            if p.type == "vlan" and "master" not in p.data:
+            if p.data.get("master") not in (None, ""):
+                continue  # an empty master is the same as none to the plugins
+            if p.type == "vlan":
                 v = nad.obj.violation(p.path + ("type",), 'vlan plugin has no "master"; the vlan plugin requires '
                                       "it (there is no default), so pods using this network never start: set "
                                       "master to the parent NIC of the VLAN")
                 yield Violation(v.ref, v.message, v.obj, v.related, v.fix, ERROR)
-            elif p.type in MASTER_PLUGINS and "master" not in p.data:
+            elif p.type in MASTER_PLUGINS:
                 yield nad.obj.violation(p.path + ("type",), f'{p.type} plugin has no "master", so it uses the '
                                         f"host's default-route interface (the cluster network); set master "
                                         f"to a dedicated NIC")

@@ -273,3 +273,11 @@ def test_eksa201_unsafe_fix_sets_skip_upgrade(tmp_path) -> None:
     assert run_check(req, StringIO(), StringIO()) == 0
     after = (tmp_path / "c.yaml").read_text()
     assert after == before.replace("skipUpgrade: false", "skipUpgrade: true")
+
+
+def test_eksa207_empty_policy_mode_is_the_default() -> None:
+    """EKS-A accepts policyEnforcementMode: "" (unset); only other values are rejected."""
+    ok = cluster('cniConfig:\n  cilium: {policyEnforcementMode: ""}')
+    assert where(findings({"c.yaml": ok}), "EKSA207") == []
+    bad = cluster('cniConfig:\n  cilium: {policyEnforcementMode: " "}')
+    assert where(findings({"c.yaml": bad}), "EKSA207") == [("EKSA207", "c.yaml", 10, 16)]

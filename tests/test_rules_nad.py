@@ -251,3 +251,11 @@ def test_annotation_doc_examples(rule_id: str) -> None:
             "ns.yaml": nad('{"type": "macvlan", "master": "eth1"}', "c").replace("{name: c}", "{name: c, namespace: b}")}
     assert rule_id in {f.rule_id for f in findings({**nads, "p.yaml": pod(bad)})}
     assert rule_id not in {f.rule_id for f in findings({**nads, "p.yaml": pod(good)})}
+
+
+def test_403_empty_master_is_no_master() -> None:
+    found = findings({"n.yaml": nad('{"type": "vlan", "vlanId": 100, "master": ""}')})
+    assert where(found, "EKSA403") == [("EKSA403", "n.yaml", 5, 13)]
+    assert next(f for f in found if f.rule_id == "EKSA403").severity == Severity.ERROR
+    mv = findings({"n.yaml": nad('{"type": "macvlan", "master": ""}')})
+    assert where(mv, "EKSA403") == [("EKSA403", "n.yaml", 5, 13)]
