@@ -12,30 +12,50 @@ cache (or the entry) is ignored and the file is parsed as usual.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import secrets
 import tempfile
+import time
 from typing import Any
 
+from eksa_lint.discover import file_key
 from eksa_lint.load import apply_state, file_state
 from eksa_lint.load.source import _UNSET, Document, LoadProblem, SourceFile
 
 CACHE_DIR = ".eksa-lint-cache"
 # Bump when loading changes what it produces (a stale format must never change results).
-VERSION = 2
+VERSION = 3
 _INDEX = f"index-v{VERSION}.marshal"
 _DATA = f"data-v{VERSION}.bin"
 _TOKEN_LEN = 16
 _ONE_DOC = [0]
 
 
-def stat_key(path: str) -> tuple[int, int] | None:
+RACY_NS = 2_000_000_000  # a file changed this close to the cache write may change again with the same stat
+
+
+def stat_key(path: str) -> tuple[int, ...] | None:
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns)
+    return file_key(st)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _same_content(path: str, digest: Any) -> bool:
+    """A racy entry: compare the file's text (decoded as the loader does) with the digest."""
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8").removeprefix("\ufeff")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return _digest(text) == digest
 
 
 def object_index(file: SourceFile) -> list[tuple[Any, ...]]:
@@ -56,9 +76,11 @@ class ContextCache:
         self.index_path = os.path.join(self.dir, _INDEX)
         self.data_path = os.path.join(self.dir, _DATA)
         self.settings_key = (max_bytes, docs)
-        # path -> (stat key, kind, problems, skipped, inline state or None, doc indices, objects, offset, length)
+        # path -> (stat key, kind, problems, skipped, inline state or None, doc indices, objects, offset, length,
+        #          whether the loader kept the text, digest of the text)
         self.entries: dict[str, tuple[Any, ...]] = {}
         self.token = b""
+        self.written_ns = 0  # when the index was written: entries changed within RACY_NS of it are racy
         self.fresh: dict[str, bytes] = {}  # data blobs of entries put in this run
         self.dirty = False
         self.hits = 0
@@ -70,6 +92,7 @@ class ContextCache:
                     and loaded.get("settings") == self.settings_key and isinstance(loaded.get("entries"), dict)):
                 self.entries = loaded["entries"]
                 self.token = loaded.get("token", b"")
+                self.written_ns = int(loaded.get("written_ns", 0))
         except Exception:  # noqa: BLE001 - a missing or corrupt cache is ignored
             self.entries = {}
 
@@ -82,9 +105,16 @@ class ContextCache:
             return False
         key = file.stat_key or stat_key(file.abspath)
         try:
-            skey, kind, problems, skipped, inline, doc_indices, objects, _, _ = entry
+            skey, kind, problems, skipped, inline, doc_indices, objects, _, _, text_kept, digest = entry
             if key is None or skey != key or kind != file.kind:  # marshal keeps tuples: compare as they are
                 return False
+            if key[1] >= self.written_ns - RACY_NS:
+                # changed right around the last write (git's "racy" case: coarse timestamps, or an edit in the
+                # same tick): the stat key alone cannot tell, so compare the content
+                if not _same_content(file.abspath, digest):
+                    return False
+                if time.time_ns() - key[1] > RACY_NS:
+                    self.dirty = True  # written again now, the entry is no longer racy
             if inline is not None:
                 apply_state(file, inline)
             else:
@@ -94,7 +124,8 @@ class ContextCache:
                     file.documents = [Document(file, i, _UNSET, lazy=True) for i in doc_indices]
                 else:
                     return False
-                file._text = None  # read from disk only if a position in it is needed
+                # read from disk only if needed; a file the loader kept no text of (binary, too big) has none
+                file._text = None if text_kept else ""
                 if problems:
                     file.problems = [LoadProblem(*p) for p in problems]
                 file.skipped = bool(skipped)
@@ -151,15 +182,17 @@ class ContextCache:
             state = file_state(file)
         if state is None:
             return
-        _text, skipped, problems, docs, _header, _rows = state
+        text, skipped, problems, docs, _header, _rows = state
+        digest = _digest(text)
         try:
             if file.kind == "csv":
-                entry: tuple[Any, ...] = (key, file.kind, [], skipped, state, [], [], 0, 0)
+                entry: tuple[Any, ...] = (key, file.kind, [], skipped, state, [], [], 0, 0, True, digest)
                 blob = b""
             else:
                 blob = marshal.dumps([data for _, data in docs])
                 objects = object_index(file) if file.documents or not docs else _objects_from_state(file, docs)
-                entry = (key, file.kind, problems, skipped, None, [i for i, _ in docs], objects, 0, len(blob))
+                entry = (key, file.kind, problems, skipped, None, [i for i, _ in docs], objects, 0, len(blob),
+                         bool(text), digest)
         except (ValueError, TypeError):  # data marshal cannot hold (recursive aliases): not cached
             return
         self.entries[file.path] = entry
@@ -193,15 +226,17 @@ class ContextCache:
                     blob = self._blob(e[7], e[8])
                     if blob is None:
                         continue
-                entries[p] = (*e[:7], offset, len(blob))
+                entries[p] = (*e[:7], offset, len(blob), *e[9:])
                 chunks.append(blob)
                 offset += len(blob)
             self.close()
             self._write(self.data_path, b"".join(chunks))
+            written = time.time_ns()
             index = marshal.dumps({"version": VERSION, "settings": self.settings_key, "token": token,
-                                   "entries": entries})
+                                   "written_ns": written, "entries": entries})
             self._write(self.index_path, index)
             self.entries, self.token, self.fresh, self.dirty = entries, token, {}, False
+            self.written_ns = written
         except Exception:  # noqa: BLE001, S110 - unwritable folder: no cache
             pass
         finally:

@@ -28,6 +28,12 @@ class Discovery:
     in_git: bool
 
 
+def file_key(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What says a file is unchanged since it was cached: size, mtime, inode and ctime (ctime cannot be set
+    back, so `touch -r`, `cp -p` or `tar x` restoring an old mtime is still a change)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+
+
 def _git(args: list[str], cwd: str) -> str | None:
     try:
         out = subprocess.run(
@@ -124,12 +130,15 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
     extra: list[str] = []  # PATH files or folders outside the root
     for p in paths:
         ap = os.path.realpath(os.path.join(cwd, p))
-        if _leaves_tree(root, os.path.normpath(os.path.join(os.path.realpath(cwd), p)), ap):
+        lexical = os.path.normpath(os.path.join(os.path.realpath(cwd), p))
+        if _leaves_tree(root, lexical, ap):
             continue  # a symlink inside the tree pointing out of it: never followed, even when named
         if not _inside(root, ap):
             extra.append(ap)
             continue
-        rel = os.path.relpath(ap, root).replace(os.sep, "/")
+        # the path as named: a symlink inside the tree is reported under its own name, as in a full run
+        named_path = lexical if lexical == root or lexical.startswith(root + os.sep) else ap
+        rel = os.path.relpath(named_path, root).replace(os.sep, "/")
         targets.append(("" if rel == "." else rel, os.path.isdir(ap)))
 
     named = {t for t, is_dir in targets if not is_dir}
@@ -169,7 +178,7 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
             continue
         if not stat.S_ISREG(st.st_mode):
             continue
-        files[rel] = SourceFile(rel, ap, kind, reported=reported(rel), stat_key=(st.st_size, st.st_mtime_ns))
+        files[rel] = SourceFile(rel, ap, kind, reported=reported(rel), stat_key=file_key(st))
     # PATHS given as files are linted even when their extension is not a candidate.
     for t, is_dir in targets:
         if (

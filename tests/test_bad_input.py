@@ -96,3 +96,20 @@ def test_cli_exit_code_and_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in p.stderr + p.stdout
     assert p.returncode == 1
     assert "EKSA004" in p.stdout and "EKSA102" in p.stdout
+
+
+def test_recursive_alias_is_rejected_not_crashed_on(tmp_path: Path) -> None:
+    """An alias to a node that contains it makes a recursive document: Kubernetes cannot represent it, and
+    rules walking it would recurse forever. It is EKSA004 at the anchored node; other files are linted."""
+    write_tree(tmp_path, {
+        "a.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a, namespace: x}\n"
+                  "spec: &s\n  podSelector: {}\n  ingress:\n    - from: [*s]\n",
+        "b.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: b, namespace: x}\n"
+                  "spec:\n  podSelector: {}\n  policyTypes: [Bogus]\n",
+        "shared.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: &l {a: b}, annotations: *l}\n",
+    })
+    res = lint_tree(tmp_path)
+    assert res.internal_errors == 0
+    assert where(res.findings, "EKSA004") == [("EKSA004", "a.yaml", 4, 7)]
+    assert ("EKSA102", "b.yaml", 6, 17) in where(res.findings)
+    assert not [f for f in res.findings if f.location.path == "shared.yaml"]  # a plain alias is fine

@@ -156,3 +156,12 @@ def test_path_outside_the_root_is_linted_and_shown_relative(tmp_path: Path) -> N
     write_tree(tmp_path / "elsewhere", {"b.yaml": DUP})
     files = _files(root, [".", "../elsewhere/b.yaml"])
     assert files == {"../elsewhere/b.yaml": True, "a.yaml": True}
+
+
+def test_named_symlink_inside_the_tree_is_reported_under_its_name(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"real.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                                       "metadata: {name: a, namespace: x}\nspec: {podSelector: {}, policyTypes: [B]}\n"})
+    (tmp_path / "link.yaml").symlink_to("real.yaml")
+    full = {f.location.path for f in lint_tree(tmp_path).findings}
+    assert full == {"real.yaml", "link.yaml"}
+    assert {f.location.path for f in lint_tree(tmp_path, ["link.yaml"]).findings} == {"link.yaml"}

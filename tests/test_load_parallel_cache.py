@@ -154,3 +154,60 @@ def test_no_cache_setting_writes_nothing(tmp_path: Path) -> None:
     found = where(lint_tree(tmp_path, ["policy.yaml"], Settings(cache=False)).findings, "EKSA604")
     assert found == [("EKSA604", "policy.yaml", 5, 3)]
     assert not (tmp_path / CACHE_DIR).exists()
+
+
+CLUSTER_NO_SKIP = """
+apiVersion: anywhere.eks.amazonaws.com/v1alpha1
+kind: Cluster
+metadata: {name: c1}
+spec:
+  clusterNetwork:
+    cniConfig:
+      cilium: {}
+"""
+
+
+@pytest.mark.parametrize("how", ["binary", "oversize"])
+def test_cached_context_file_without_text_stays_without_text(tmp_path: Path, how: str) -> None:
+    """A context file the loader kept no text of (binary, over the size limit) must not be read from disk
+    later for rules that scan text: EKSA201 would see a `cilium uninstall` a full run never sees."""
+    script = "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: cilium uninstall\n"
+    body = script.encode() + (b"# \x00\n" if how == "binary" else b"#" * 400 + b"\n")
+    write_tree(tmp_path, {"cluster.yaml": CLUSTER_NO_SKIP, ".github/workflows/cni.yml": body})
+    s = Settings(max_bytes=300) if how == "oversize" else Settings()
+    full = lint_tree(tmp_path, ["."], s)
+    assert where(full.findings, "EKSA003") and not where(full.findings, "EKSA201")
+    for _ in range(3):  # cold, warm, warm
+        assert where(lint_tree(tmp_path, ["cluster.yaml"], s).findings, "EKSA201") == []
+
+
+def test_restored_mtime_is_still_a_change(tmp_path: Path) -> None:
+    """`touch -r`, `cp -p`, `tar x` and rsync -t put an old mtime back; ctime (part of the key) moves."""
+    write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="web")})
+    assert _selects_nothing(tmp_path) == []
+    assert _selects_nothing(tmp_path) == []  # warm
+    deploy = tmp_path / "deploy.yaml"
+    st = deploy.stat()
+    deploy.write_text(DEPLOY.format(app="wab"))  # same size
+    os.utime(deploy, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert deploy.stat().st_size == st.st_size and deploy.stat().st_mtime_ns == st.st_mtime_ns
+    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
+
+
+def test_racy_entry_is_checked_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file changed in the same timestamp tick as the cache write (coarse file systems) keeps its whole
+    stat key; entries that close to the write are compared by content."""
+    import eksa_lint.cache as cache_mod
+
+    write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="web")})
+    assert _selects_nothing(tmp_path) == []
+    real_key = cache_mod.stat_key
+    deploy = tmp_path / "deploy.yaml"
+    frozen = real_key(str(deploy))
+    deploy.write_text(DEPLOY.format(app="wab"))
+    # the file system reports the old key, as one with 2-second timestamps and a reused inode could
+    monkeypatch.setattr(cache_mod, "stat_key", lambda p: frozen if p == str(deploy) else real_key(p))
+    import eksa_lint.discover as disc
+    real_file_key = disc.file_key
+    monkeypatch.setattr(disc, "file_key", lambda st: frozen if st.st_ino == frozen[2] else real_file_key(st))
+    assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]

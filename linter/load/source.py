@@ -31,7 +31,7 @@ class SourceFile:
                  "objects", "path", "problems", "reported", "skipped", "stat_key")
 
     def __init__(self, path: str, abspath: str, kind: str, text: str = "", reported: bool = True,
-                 stat_key: tuple[int, int] | None = None) -> None:
+                 stat_key: tuple[int, ...] | None = None) -> None:
         self.path = path
         self.abspath = abspath
         self.kind = kind  # "yaml", "json", "csv", "text"
@@ -42,7 +42,7 @@ class SourceFile:
         self.csv_rows: list[CsvRow] = []
         self.csv_header: tuple[str, ...] = ()
         self.skipped = False  # templated, unreadable, over the size limit: no documents
-        self.stat_key = stat_key  # (size, mtime_ns) seen by discovery, for the cache
+        self.stat_key = stat_key  # discover.file_key as seen by discovery, for the cache
         # From the cache: [(doc index, base path, apiVersion, kind, name, namespace)] of the objects, so the
         # model can index them without their data; None when the documents were loaded here.
         self.objects: list[tuple[Any, ...]] | None = None

@@ -76,6 +76,7 @@ class _Builder:
     def __init__(self, problems: list[LoadProblem], check_aliases: bool) -> None:
         self.problems = problems
         self.seen: dict[int, Any] | None = {} if check_aliases else None
+        self.open: set[int] = set()  # collections being built (an alias to one of them is recursive)
         self.reported_tags: set[tuple[int, int]] = set()
 
     def tag_problem(self, node: Node) -> None:
@@ -101,6 +102,9 @@ class _Builder:
         if seen is not None:
             nid = id(node)
             if nid in seen:  # an alias: share the constructed value, as YAML does
+                if nid in self.open:
+                    raise LimitExceeded("an alias refers to a node that contains it (a recursive document; "
+                                        "Kubernetes cannot represent it)", node)
                 return seen[nid]
         cls = node.__class__
         tag = node.tag
@@ -122,7 +126,9 @@ class _Builder:
             value = {}
             if seen is not None:
                 seen[id(node)] = value
+                self.open.add(id(node))
             self.fill_mapping(node, value, depth)
+            self.open.discard(id(node))
             return value
         else:
             if tag != SEQ:
@@ -130,8 +136,10 @@ class _Builder:
             value = []
             if seen is not None:
                 seen[id(node)] = value
+                self.open.add(id(node))
             for item in node.value:
                 value.append(self.build(item, depth + 1))
+            self.open.discard(id(node))
             return value
         return value
 
@@ -268,6 +276,7 @@ def load_yaml(file: SourceFile) -> None:
                     index += 1
                     continue
                 builder.seen = {}
+                builder.open = set()
             try:
                 data = builder.build(node)
             except LimitExceeded as exc:
