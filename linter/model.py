@@ -634,8 +634,8 @@ class Repo:
     def in_namespace(self, items: Iterable[Any], namespace: str | None) -> tuple[Any, ...]:
         """The items (objects or wrappers with `.obj`) whose effective namespace is `namespace`, from an index
         built once per collection (no object data is touched)."""
-        items = tuple(items)
-        key = (id(items[0]) if items else 0, len(items))
+        items = tuple(items)  # the repo's views are tuples: the same object each time, so this is a lookup
+        key = id(items)  # the index keeps `items` alive, so its id is not reused while the entry exists
         index = self._ns_index.get(key)
         if index is None or index[0] is not items:
             by_ns: dict[str | None, list[Any]] = {}
