@@ -133,8 +133,7 @@ def _group_of(api_version: str) -> str:
 
 def _lazy_objects(f: SourceFile) -> list[Obj] | None:
     """The objects of a cache-backed file from its index entry; None when the entry is malformed."""
-    docs = f.documents
-    by_index = {d.index: d for d in docs} if len(docs) != 1 else {docs[0].index: docs[0]}
+    by_index = {d.index: d for d in f.documents}
     out = []
     try:
         for index, base, av, kind, name, ns in f.objects or ():
