@@ -74,7 +74,8 @@ def _fix_passes(engine: Engine, result: RunResult, unsafe: bool, base_repo: Any
                 fresh = SourceFile(f.path, f.abspath, f.kind, reported=f.reported)
                 load_file(fresh, engine.settings.max_bytes, text=new, docs=engine.settings.docs)
                 files[i] = fresh
-        result = engine.check(Repo(result.root, files, engine.settings, base=base_repo))
+        context = result.repo.context if result.repo is not None else None
+        result = engine.check(Repo(result.root, files, engine.settings, base=base_repo, context=context))
     result.duration = duration
     return result, originals, total
 

@@ -169,7 +169,7 @@ def check(
         extra.append((kind, dest))
     root, _ = find_root(plist, cwd)
     try:
-        settings = load_settings(root, config_path)
+        settings = load_settings(root, config_path, cache=not no_cache)
     except ConfigError as exc:
         click.echo(f"eksa-lint: config error: {exc}", err=True)
         sys.exit(EXIT_ERROR)

@@ -163,11 +163,44 @@ def _hosts(value: Any, path: str | None) -> HostFacts:
     return HostFacts(tuple(str(i) for i in ifaces) if isinstance(ifaces, list) else None, str(primary))
 
 
-def settings_from_dict(data: dict[str, Any], path: str | None = None) -> Settings:
-    """Build Settings from a parsed config mapping (validated against schemas/config.schema.json)."""
-    from eksa_lint.schema import validate_config
+def _validated_before(data: dict[str, Any], memo: str | None) -> bool:
+    """Whether this eksa-lint validated exactly this config before (its verdict is kept in the cache folder:
+    loading jsonschema and compiling the config schema is most of a one-file run's configuration time)."""
+    if memo is None:
+        return False
+    try:
+        with open(memo, "rb") as fh:
+            return fh.read() == _memo_key(data)
+    except OSError:
+        return False
 
-    validate_config(data, path)
+
+def _memo_key(data: dict[str, Any]) -> bytes:
+    from eksa_lint import __version__
+
+    return f"eksa-lint {__version__}\n{data!r}".encode("utf-8", "surrogatepass")
+
+
+def _remember_valid(data: dict[str, Any], memo: str | None) -> None:
+    if memo is None or not os.path.isdir(os.path.dirname(memo)):
+        return  # the cache folder is made by a run that caches; never here
+    try:
+        tmp = f"{memo}.{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.write(_memo_key(data))
+        os.replace(tmp, memo)
+    except OSError:
+        pass
+
+
+def settings_from_dict(data: dict[str, Any], path: str | None = None, memo: str | None = None) -> Settings:
+    """Build Settings from a parsed config mapping (validated against schemas/config.schema.json; `memo` is
+    where the verdict for a valid config is kept, if anywhere)."""
+    if not _validated_before(data, memo):
+        from eksa_lint.schema import validate_config
+
+        validate_config(data, path)
+        _remember_valid(data, memo)
     s = Settings(config_path=path)
     if "target" in data:
         s.target = data["target"]
@@ -208,9 +241,11 @@ def settings_from_dict(data: dict[str, Any], path: str | None = None) -> Setting
     return s
 
 
-def load_settings(root: str, config_path: str | None = None) -> Settings:
-    """Settings from `config_path`, else from the config file found at the repo root, else defaults."""
+def load_settings(root: str, config_path: str | None = None, cache: bool = False) -> Settings:
+    """Settings from `config_path`, else from the config file found at the repo root, else defaults. With
+    `cache`, a config validated before (same content, same eksa-lint) is not validated again."""
     path = config_path or find_config(root)
     if path is None:
         return Settings()
-    return settings_from_dict(_read_config_file(path), path)
+    memo = os.path.join(root, ".eksa-lint-cache", "config-valid") if cache else None
+    return settings_from_dict(_read_config_file(path), path, memo)

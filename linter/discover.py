@@ -6,8 +6,8 @@ import fnmatch
 import os
 import stat
 import subprocess
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from eksa_lint.config import Settings
 from eksa_lint.load.source import SourceFile
@@ -21,11 +21,32 @@ SKIP_DIRS = frozenset({"node_modules", "vendor", "__pycache__"})
 VISIBLE_HIDDEN_DIRS = frozenset({".github", ".gitlab", ".circleci"})
 
 
-@dataclass(frozen=True)
 class Discovery:
-    root: str
-    files: tuple[SourceFile, ...]
-    in_git: bool
+    """What discovery found. `reported`: the files under PATHS (SourceFiles, to be parsed); `context`: every
+    other candidate file of the repo as {path: (kind, key)}, without a SourceFile each, so a one-file run in a
+    large repo does no per-file work for them beyond what the cache needs. The key says a file is unchanged:
+    git's blob id for a tracked file git reports clean, else the stat key (`file_key`)."""
+
+    __slots__ = ("context", "in_git", "listing", "reported", "root")
+
+    def __init__(self, root: str, reported: tuple[SourceFile, ...], in_git: bool,
+                 context: dict[str, tuple[str, Any]] | None = None, listing: Listing | None = None) -> None:
+        self.root = root
+        self.reported = reported
+        self.in_git = in_git
+        self.context = context or {}
+        self.listing = listing  # git's view, for the cache (None outside git)
+
+    @property
+    def files(self) -> tuple[SourceFile, ...]:
+        """Every file, reported and context, as SourceFiles in path order (for a run without the cache)."""
+        out = list(self.reported)
+        prefix = self.root.rstrip(os.sep) + os.sep
+        for rel, (kind, key) in self.context.items():
+            out.append(SourceFile(rel, prefix + rel, kind, reported=False,
+                                  stat_key=key if isinstance(key, tuple) else None))
+        out.sort(key=lambda f: f.path)
+        return tuple(out)
 
 
 def file_key(st: os.stat_result) -> tuple[int, int, int, int]:
@@ -108,24 +129,80 @@ def _walk(root: str) -> list[str]:
     return out
 
 
-def _git_files(root: str) -> list[str] | None:
-    out = _git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"], root)
-    if out is None:
-        out = _git(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], root)
-    if out is None:
+# An entry of `git ls-files -z -v -s -c -o` is "TAG MODE OBJECT STAGE<tab>PATH" for the index and "? PATH" for an
+# untracked file; a lowercase tag marks an assume-unchanged entry, S a skip-worktree one.
+_REGULAR_MODES = frozenset({"100644", "100755"})
+
+
+def _git_listing(root: str) -> tuple[list[str], set[str]] | None:
+    """The entries of `git ls-files` (index and untracked files) and the paths `git diff-files` reports (the
+    worktree differs from the index: modified, deleted, type changed). Both git commands run at once.
+
+    git compares the worktree with its index in C, with threads, several times faster than one lstat per file
+    from Python; a file it does not report has its index entry's content, so the entry identifies it."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    cmds = (["git", "ls-files", "-z", "-v", "-s", "--cached", "--others", "--exclude-standard"],
+            ["git", "diff-files", "--name-only", "-z"])
+    procs = []
+    try:
+        for c in cmds:
+            procs.append(subprocess.Popen(c, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env))
+        outs = [pr.stdout.read() if pr.stdout else b"" for pr in procs]  # no poll loop: one read to EOF each
+        if any(pr.wait() != 0 for pr in procs):
+            return None
+    except OSError:
         return None
-    return sorted({p for p in out.split("\0") if p})
+    finally:
+        for pr in procs:
+            if pr.stdout:
+                pr.stdout.close()
+    listing, changed = (o.decode("utf-8", "surrogateescape") for o in outs)
+    entries = listing.split("\0")
+    entries.pop()  # after the last NUL
+    return entries, set(changed.split("\0")[:-1])
 
 
-def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Discovery:
-    """All candidate files under the repo root, each marked `reported` when it falls under one of PATHS."""
+def parse_entry(entry: str) -> tuple[str, str | None] | None:
+    """(path, key) of one ls-files entry. The key is the entry itself for a tracked regular file at stage 0
+    (its object id makes it a content key while git does not report the file changed), None for a path to
+    stat here (untracked, symlink, assume-unchanged, skip-worktree, conflict); None for a submodule."""
+    if entry.startswith("? "):
+        return entry[2:], None
+    meta, tab, path = entry.partition("\t")
+    fields = meta.split(" ")
+    if not tab or len(fields) != 4 or fields[1] == "160000":
+        return None
+    tag, mode, _object, stage = fields
+    return path, (entry if tag == "H" and stage == "0" and mode in _REGULAR_MODES else None)
+
+
+class Listing:
+    """What a git-backed discovery saw, for the cache: the entries of this run, the paths git reports changed,
+    and the clean entries of files that are not candidates (so a later run need not look at them again)."""
+
+    __slots__ = ("dirty", "entries", "fast", "gone", "ignored")
+
+    def __init__(self, entries: set[str], dirty: set[str], ignored: list[str], fast: bool,
+                 gone: set[str] | None = None) -> None:
+        self.entries = entries
+        self.dirty = dirty
+        self.ignored = ignored
+        # fast: `Discovery.context` holds only what changed since the cache's entries (new entries, and files
+        # to stat); the cache serves the rest. `gone`: the cache's entries no longer listed.
+        self.fast = fast
+        self.gone = gone or set()
+
+
+def discover(paths: list[str], settings: Settings, cwd: str | None = None,
+             known: Callable[[], dict[str, str]] | None = None) -> Discovery:
+    """All candidate files under the repo root, each marked `reported` when it falls under one of PATHS.
+
+    `known` gives the cache's {ls-files entry: path ("" for a file that is not a candidate)}: when PATHS are
+    files (the pre-commit case), only entries not in it are looked at, and the context the cache holds is
+    left to the cache."""
     cwd = cwd or os.getcwd()
     paths = paths or ["."]
     root, in_git = find_root(paths, cwd)
-    listed = _git_files(root) if in_git else None
-    if listed is None:
-        in_git = False
-        listed = _walk(root)
     targets: list[tuple[str, bool]] = []  # (relative path or prefix, is_dir)
     extra: list[str] = []  # PATH files or folders outside the root
     for p in paths:
@@ -152,24 +229,68 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
                 return True
         return False
 
-    files: dict[str, SourceFile] = {}
+    got = _git_listing(root) if in_git else None
+    listing: Listing | None = None
     excluded = settings.excluded if settings.exclude else None
     prefix = root.rstrip(os.sep) + os.sep
-    for rel in listed:
-        low = rel.lower()  # the common kinds without a function call each (this loop sees every file)
+    files: dict[str, SourceFile] = {}  # reported
+    context: dict[str, tuple[str, Any]] = {}
+    to_stat: list[str] = []
+    ignored: list[str] = []
+
+    def kind_of(rel: str) -> str | None:
+        low = rel.lower()  # the common kinds without a function call each (this loop may see every file)
         if low.endswith(YAML_EXT):
             kind: str | None = "yaml"
         elif low.endswith(JSON_EXT):
             kind = "json"
         else:
             kind = file_kind(rel, settings)
-            if kind is None:
+        return None if kind is None or (excluded is not None and excluded(rel)) else kind
+
+    def take(entries: Iterable[str], dirty: set[str]) -> None:
+        for e in entries:
+            got = parse_entry(e)
+            if got is None:
                 continue
-        if excluded is not None and excluded(rel):
+            rel, key = got
+            if key is None or rel in dirty:
+                to_stat.append(rel)
+                continue
+            kind = kind_of(rel)
+            if kind is None:
+                ignored.append(e)
+            elif reported(rel):
+                files[rel] = SourceFile(rel, prefix + rel, kind, reported=True)
+            else:
+                context[rel] = (kind, key)
+
+    if got is None:
+        in_git = False
+        to_stat = _walk(root)
+    else:
+        entries, dirty = got
+        table = known() if known is not None and only_files and targets else None
+        if table:
+            # Pre-commit: the entries the cache knows are unchanged files it holds (or ignores); only the
+            # rest is looked at. Named files are read below whatever git says.
+            current = set(entries)
+            take(current.difference(table), dirty)
+            to_stat.extend(dirty)
+            listing = Listing(current, dirty, ignored, True, table.keys() - current)
+        else:
+            take(entries, dirty)
+            listing = Listing(set(entries), dirty, ignored, False)
+    # The rest: one lstat each (type, symlink, and the cache's stat key).
+    for rel in to_stat:
+        if rel in files or rel in context:
+            continue
+        kind = kind_of(rel)
+        if kind is None:
             continue
         ap = prefix + rel
         try:
-            st = os.lstat(ap)  # one system call per file: type, link, and the cache's stat key
+            st = os.lstat(ap)
             if stat.S_ISLNK(st.st_mode):
                 if not _inside(root, ap):
                     continue  # never follow a symlink out of the tree
@@ -178,7 +299,10 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
             continue
         if not stat.S_ISREG(st.st_mode):
             continue
-        files[rel] = SourceFile(rel, ap, kind, reported=reported(rel), stat_key=file_key(st))
+        if reported(rel):
+            files[rel] = SourceFile(rel, ap, kind, reported=True, stat_key=file_key(st))
+        else:
+            context[rel] = (kind, file_key(st))
     # PATHS given as files are linted even when their extension is not a candidate.
     for t, is_dir in targets:
         if (
@@ -188,6 +312,7 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
             and not settings.excluded(t)
             and os.path.isfile(os.path.join(root, t))
         ):
+            context.pop(t, None)
             files[t] = SourceFile(t, os.path.join(root, t), file_kind(t, settings) or "text", reported=True)
     for ap in extra:
         base = ap if os.path.isdir(ap) else os.path.dirname(ap)
@@ -203,5 +328,6 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None) -> Di
             if os.path.islink(full) and not _inside(base, full):
                 continue
             if os.path.isfile(full):
+                context.pop(shown, None)
                 files[shown] = SourceFile(shown, full, kind or "text", reported=True)
-    return Discovery(root, tuple(files[k] for k in sorted(files)), in_git)
+    return Discovery(root, tuple(files[k] for k in sorted(files)), in_git, context, listing)

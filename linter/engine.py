@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -106,43 +107,54 @@ class Engine:
 
     # -- stages ---------------------------------------------------------------------------------------------------
 
-    def load(self, disc: Discovery) -> None:
-        """Load every discovered file. Context files (not reported) come from the cache when fresh; with
-        `jobs` > 1 the rest are parsed in worker processes (their node trees are composed again lazily, only
-        where a finding needs a position)."""
-        files = disc.files
-        total = len(files)
+    def load(self, disc: Discovery, cache_of: Callable[[], Any] | None = None) -> tuple[list[SourceFile], Any]:
+        """Load the files of a run: (the files parsed here, the cache's view of the other context files or None).
+
+        Reported files are always parsed. Context files come from the cache when it holds them unchanged, as a
+        view that creates nothing for a file until a rule asks for it; the others are parsed and added to the
+        cache. With `jobs` > 1 the parsing is shared with worker processes (their node trees are composed again
+        lazily, only where a finding needs a position)."""
         s = self.settings
         # Loading builds millions of long-lived objects and no cycles: the cyclic GC would rescan the growing
         # heap again and again (2.4x the load time on 10k files). Pause it, then freeze what was loaded.
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            cache = None
-            if s.cache and any(not f.reported for f in files):
-                from eksa_lint.cache import ContextCache
-
-                cache = ContextCache(disc.root, s.max_bytes, s.docs)
-            todo = [f for f in files if cache is None or f.reported or not cache.get(f)]
-            done = total - len(todo)
+            cache = view = None
+            keys: dict[str, Any] = {}
+            if disc.listing is not None and disc.listing.fast and cache_of is None:
+                raise ValueError("a fast listing needs the cache it was made with")
+            if cache_of is not None and (disc.context or (disc.listing is not None and disc.listing.fast)):
+                cache = cache_of()
+                stale = cache.stale(disc.context)
+                skip, drop = cache.plan(disc.context, stale, disc.listing, {f.path for f in disc.reported})
+                view = cache.view(skip)
+                prefix = disc.root.rstrip(os.sep) + os.sep
+                keys = {p: disc.context[p][1] for p in stale}
+                extra = [SourceFile(p, prefix + p, disc.context[p][0], reported=False) for p in stale]
+                todo = sorted([*disc.reported, *extra], key=lambda f: f.path)
+            else:
+                todo = list(disc.files)
+            total = len(todo)
             jobs = min(max(1, s.jobs), os.cpu_count() or 1)
             if jobs > 1 and len(todo) >= 200:
-                self._load_parallel(todo, jobs, cache, done, total)
+                self._load_parallel(todo, jobs, cache, keys)
             else:
-                for i, f in enumerate(todo, start=done):
+                for i, f in enumerate(todo):
                     load_file(f, s.max_bytes, docs=s.docs)
                     if cache is not None and not f.reported:
-                        cache.put(f)
+                        cache.put(f, keys[f.path])
                     if self.progress and (i % 200 == 0 or i == total - 1):
                         self.progress(i + 1, total)
             if cache is not None:
-                cache.save({f.path for f in files})
+                cache.save(drop, disc.listing)
         finally:
             gc.freeze()
             if was_enabled:
                 gc.enable()
+        return todo, view
 
-    def _load_parallel(self, todo: list[SourceFile], jobs: int, cache: Any, done: int, total: int) -> None:
+    def _load_parallel(self, todo: list[SourceFile], jobs: int, cache: Any, keys: dict[str, Any]) -> None:
         import multiprocessing
 
         from eksa_lint.load import apply_state
@@ -152,6 +164,8 @@ class Engine:
         remote = [f for f in todo if f.kind in ("yaml", "json", "csv")]
         for f in local:
             load_file(f, s.max_bytes, docs=s.docs)
+            if cache is not None and not f.reported:
+                cache.put(f, keys[f.path])
         # This process parses a share itself (keeping its node trees) while jobs-1 workers parse the rest.
         share = len(remote) // jobs
         mine, theirs = remote[:share], remote[share:]
@@ -160,13 +174,13 @@ class Engine:
         args = [([(f.path, f.abspath, f.kind) for f in c], s.max_bytes, s.docs) for c in chunks]
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        count = done + len(local)
+        count, total = len(local), len(todo)
         with ctx.Pool(jobs - 1) as pool:
             results = pool.imap(_load_chunk, args)
             for f in mine:
                 load_file(f, s.max_bytes, docs=s.docs)
                 if cache is not None and not f.reported:
-                    cache.put(f)
+                    cache.put(f, keys[f.path])
                 count += 1
                 if self.progress and count % 200 == 0:
                     self.progress(count, total)
@@ -174,10 +188,19 @@ class Engine:
                 for f, state in zip(chunk, states):
                     apply_state(f, state)
                     if cache is not None and not f.reported:
-                        cache.put(f, state)
+                        cache.put(f, keys[f.path], state)
                 count += len(chunk)
                 if self.progress:
                     self.progress(count, total)
+
+    def _cache(self, paths: list[str], cwd: str | None) -> Any:
+        """The context cache of the repo the PATHS are in (read when first used)."""
+        from eksa_lint.cache import ContextCache
+        from eksa_lint.discover import find_root
+
+        s = self.settings
+        root, _ = find_root(paths or ["."], cwd or os.getcwd())
+        return ContextCache(root, (s.max_bytes, s.docs, tuple(s.hardware), tuple(s.exclude)))
 
     def select_rules(self) -> list[Rule]:
         return [r for r in all_rules() if self.settings.rule_enabled(r.id, r.name)]
@@ -187,9 +210,10 @@ class Engine:
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, 10_000))
         try:
-            disc = discover(paths, self.settings, cwd)
-            self.load(disc)
-            repo = Repo(disc.root, disc.files, self.settings, base=base)
+            cache = functools.cache(lambda: self._cache(paths, cwd)) if self.settings.cache else None
+            disc = discover(paths, self.settings, cwd, known=(lambda: cache().known()) if cache else None)
+            files, context = self.load(disc, cache)
+            repo = Repo(disc.root, files, self.settings, base=base, context=context)
             result = self.check(repo)
         finally:
             sys.setrecursionlimit(old_limit)
@@ -246,8 +270,8 @@ class Engine:
                 )
                 if obj is not None:
                     ref = obj.ref(("kind",))
-                elif repo.files:
-                    ref = Ref(next((f for f in repo.files if f.reported), repo.files[0]), None, (), "value", 1, 1)
+                elif repo.loaded:
+                    ref = Ref(next((f for f in repo.loaded if f.reported), repo.loaded[0]), None, (), "value", 1, 1)
                 else:
                     continue
                 ierr = by_id.get(INTERNAL_ERROR)
@@ -255,9 +279,7 @@ class Engine:
                     add(ierr, Violation(ref, msg, obj))
 
         # Loader problems (EKSA001-007) and objects without type meta (EKSA006) come from the files themselves.
-        for f in repo.files:
-            if not f.reported:
-                continue
+        for f in repo.reported_files:
             for p in f.problems:
                 rule = by_id.get(p.rule_id)
                 if rule is None or rule.id not in enabled:
@@ -266,7 +288,7 @@ class Engine:
                 add(rule, Violation(ref, p.message))
         if "EKSA006" in enabled:
             rule = by_id["EKSA006"]
-            for doc in (d for f in repo.files if f.reported for d in f.documents):
+            for doc in (d for f in repo.reported_files for d in f.documents):
                 d = doc.data
                 if isinstance(d, dict) and ("metadata" in d or "spec" in d):
                     missing = [k for k in ("apiVersion", "kind") if not isinstance(d.get(k), str) or not d.get(k)]
@@ -294,11 +316,11 @@ class Engine:
                 fix = Fix("remove the unused suppression", True, operation=("edits", edits)) if edits else None
                 add(rule, Violation(ref, f"unused suppression: no {s.code} finding here to suppress", fix=fix))
             findings = self.apply_config(findings, repo, by_id)
-        reported = {f.path for f in repo.files if f.reported}
+        reported = repo.reported_paths
         findings = [f for f in findings if f.location.path in reported]
         findings.sort(key=Finding.sort_key)
         internal = sum(1 for f in findings if f.rule_id == INTERNAL_ERROR and f.suppressed is None)
-        return RunResult(findings, repo.files, repo.root, 0.0, rules, repo, internal)
+        return RunResult(findings, repo.loaded, repo.root, 0.0, rules, repo, internal)
 
     def apply_config(self, findings: list[Finding], repo: Repo, by_id: dict[str, Rule]) -> list[Finding]:
         s = self.settings
@@ -310,15 +332,13 @@ class Engine:
         self, findings: list[Finding], repo: Repo, enabled: set[str], by_id: dict[str, Rule]
     ) -> tuple[list[Finding], list[Suppression]]:
         sups: dict[str, list[Suppression]] = {}
-        for f in repo.files:
-            if f.reported and f.kind != "json" and f.text:
+        for f in repo.reported_files:
+            if f.kind != "json" and f.text:
                 got = parse_comments(f)
                 if got:
                     sups[f.path] = got
         obj_sups: dict[tuple[str, str, str | None, str | None], list[Suppression]] = {}
-        for o in repo.objects:
-            if not o.file.reported:
-                continue  # only reported files' findings are kept
+        for o in repo.subjects.objects:  # only reported files' findings are kept
             ann = o.annotations.get(ANNOTATION)
             if not isinstance(ann, str):
                 continue

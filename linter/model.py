@@ -11,7 +11,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,12 @@ WORKLOAD_TEMPLATE_PATHS: dict[str, NodePath] = {
     "ReplicationController": ("spec", "template"),
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+# The kinds and API group of the repo's typed views of plain objects (workloads have their own table).
+_VIEW_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "network_policies": (("NetworkPolicy",), "networking.k8s.io"),
+    "cilium_policies": (("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"), CILIUM_GROUP),
+    "nads": (("NetworkAttachmentDefinition",), NAD_GROUP),
 }
 
 _MISSING = object()
@@ -127,24 +133,19 @@ def objects_in(d: Any) -> list[tuple[NodePath, dict[str, Any]]]:
     return [((), d)] if "apiVersion" in d and "kind" in d else []
 
 
+_ANY: Any = object()  # no namespace filter
+
+
+def _doc_order(o: Obj) -> tuple[str, int]:
+    return o.doc.file.path, o.doc.index
+
+
+def _object_order(o: Obj) -> tuple[str, int, NodePath]:
+    return o.doc.file.path, o.doc.index, o.base
+
+
 def _group_of(api_version: str) -> str:
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
-
-
-def _lazy_objects(f: SourceFile) -> list[Obj] | None:
-    """The objects of a cache-backed file from its index entry; None when the entry is malformed."""
-    by_index = {d.index: d for d in f.documents}
-    out = []
-    try:
-        for index, base, av, kind, name, ns in f.objects or ():
-            doc = by_index.get(index)
-            if doc is None or not (isinstance(base, tuple) and isinstance(av, str) and isinstance(kind, str)
-                                   and isinstance(name, (str, type(None))) and isinstance(ns, (str, type(None)))):
-                return None
-            out.append(Obj.lazy(doc, base, av, kind, name, ns))
-    except (TypeError, ValueError):
-        return None
-    return out
 
 
 class Obj:
@@ -585,31 +586,160 @@ def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
 class Repo:
     """The immutable repo model shared by every rule of a run."""
 
-    def __init__(self, root: str, files: Iterable[SourceFile], settings: Settings, base: Any = None):
+    def __init__(self, root: str, files: Iterable[SourceFile], settings: Settings, base: Any = None,
+                 context: Any = None):
         self.root = root
-        self.files: tuple[SourceFile, ...] = tuple(files)
+        # the files parsed in this run (every reported file, and context files the cache did not hold)
+        self.loaded: tuple[SourceFile, ...] = tuple(files)
+        # the cache's view of the other context files (cache.ContextView), or None: their objects become Python
+        # objects only when a rule asks for their kind
+        self.context = context
         self.settings = settings
         # the same repo at --base REV, for change-aware rules: a Repo, or a function that reads it when first used
         self._base = base
         objs: list[Obj] = []
-        for f in self.files:
-            if f.objects is not None:  # from the cache index: no data is touched
-                got = _lazy_objects(f)
-                if got is not None:
-                    objs.extend(got)
-                    continue
-                f.load_data()  # a malformed index entry: use the file's data
-                f.objects = None
+        for f in self.loaded:
             for doc in f.documents:
                 objs.extend(Obj(doc, data, base) for base, data in objects_in(doc.data))
-        self.objects: tuple[Obj, ...] = tuple(objs)
+        self._loaded_objects = objs
         by_kind: dict[str, list[Obj]] = {}
         for o in objs:
             by_kind.setdefault(o.kind, []).append(o)
-        self._by_kind = {k: tuple(v) for k, v in by_kind.items()}
-        self._by_key: dict[tuple[str, str, str | None, str | None], Obj] = {}
-        for o in objs:
-            self._by_key.setdefault((o.group, o.kind, o.namespace, o.name), o)
+        self._loaded_by_kind = by_kind
+        self._kinds: dict[str, tuple[Obj, ...]] = {}
+        self._kinds_ns: dict[tuple[str, Any], tuple[Obj, ...]] = {}
+        self._views_ns: dict[tuple[str, Any], tuple[Any, ...]] = {}
+        self._context_objs: dict[tuple[str, int, Any], Obj] = {}
+        self._keys: dict[str, dict[tuple[str, str | None, str | None], Obj]] = {}
+        self._wrappers: dict[int, Any] = {}
+
+    def _kind(self, kind: str, namespace: Any = _ANY) -> tuple[Obj, ...]:
+        """Every object of a kind (whose effective namespace is `namespace`, when given), in path order. The
+        context's are created when first asked for, once each."""
+        got = self._kinds.get(kind)
+        if got is not None:
+            return got if namespace is _ANY else self.in_namespace(got, namespace)
+        key = (kind, namespace)
+        got = self._kinds_ns.get(key)
+        if got is None:
+            mine = self._loaded_by_kind.get(kind, [])
+            if namespace is not _ANY:
+                mine = [o for o in mine if o.effective_namespace == namespace]
+            theirs = self._from_context(kind, self.context.objects(kind, namespace)) if self.context else []
+            if mine and theirs:
+                got = tuple(sorted(mine + theirs, key=_doc_order))  # stable: a List's items keep their order
+            else:
+                got = tuple(mine or theirs)
+            if namespace is _ANY:
+                self._kinds[kind] = got
+            else:
+                self._kinds_ns[key] = got
+        return got
+
+    def namespaced(self, view: str, namespace: str | None) -> tuple[Any, ...]:
+        """`in_namespace(getattr(repo, view), namespace)` for the views network_policies, cilium_policies, nads
+        and workloads, creating only that namespace's objects while the whole view is not needed."""
+        if view in self.__dict__:  # the view exists already
+            return self.in_namespace(getattr(self, view), namespace)
+        key = (view, namespace)
+        got = self._views_ns.get(key)
+        if got is None:
+            got = self._views_ns[key] = self._view_of(view, lambda k: self._kind(k, namespace))
+        return got
+
+    def where(self, view: str, in_path: Callable[[str], bool]) -> tuple[Any, ...]:
+        """The items of a view (as `namespaced`) whose file path passes `in_path`, creating only those."""
+        if view in self.__dict__:
+            return tuple(x for x in getattr(self, view) if in_path((x if isinstance(x, Obj) else x.obj).path))
+        return self._view_of(view, lambda k: self._kind_where(k, in_path))
+
+    def _kind_where(self, kind: str, in_path: Callable[[str], bool]) -> list[Obj]:
+        got = self._kinds.get(kind)
+        if got is not None:
+            return [o for o in got if in_path(o.path)]
+        out = [o for o in self._loaded_by_kind.get(kind, ()) if in_path(o.path)]
+        if self.context is not None:
+            theirs = self._from_context(kind, self.context.objects(kind, ..., in_path))
+            if theirs:
+                out = sorted(out + theirs, key=_doc_order)
+        return out
+
+    def _from_context(self, kind: str, found: Iterable[tuple[Any, ...]]) -> list[Obj]:
+        """The Obj of each (file, document, node path, apiVersion, name, namespace) the context view found,
+        created once per object."""
+        memo = self._context_objs
+        out = []
+        for _f, doc, base, av, name, ns in found:
+            k = (doc.file.path, doc.index, base)
+            o = memo.get(k)
+            if o is None:
+                o = memo[k] = Obj.lazy(doc, base, av, kind, name, ns)
+            out.append(o)
+        return out
+
+    def identities(self, kind: str) -> list[tuple[str, str, str | None, str | None]]:
+        """(path, API group, effective namespace, name) of every object of a kind, creating none."""
+        got = self._kinds.get(kind)
+        if got is not None or self.context is None:
+            objs = got if got is not None else self._loaded_by_kind.get(kind, ())
+            return [(o.path, o.group, o.effective_namespace, o.name) for o in objs]
+        out = [(o.path, o.group, o.effective_namespace, o.name) for o in self._loaded_by_kind.get(kind, ())]
+        scoped = kind in CLUSTER_SCOPED_KINDS
+        out.extend((path, _group_of(av), None if scoped else (ns or "default"), name)
+                   for path, av, name, ns in self.context.identities(kind))
+        return out
+
+    def _view_of(self, view: str, of_kind: Callable[[str], Iterable[Obj]]) -> tuple[Any, ...]:
+        """A typed view built from `of_kind` (all objects of a kind, or some of them)."""
+        if view == "workloads":
+            return self._workloads(of_kind)
+        kinds, group = _VIEW_KINDS[view]
+        out = [o for k in kinds for o in of_kind(k) if o.group == group]
+        if len(kinds) > 1:
+            out.sort(key=_doc_order)
+        return self._nads(out) if view == "nads" else tuple(out)
+
+    @property
+    def kinds(self) -> set[str]:
+        """The kinds of all objects (no object is created)."""
+        out = set(self._loaded_by_kind)
+        if self.context is not None:
+            out.update(self.context.kinds())
+        return out
+
+    @cached_property
+    def objects(self) -> tuple[Obj, ...]:
+        """Every object of the repo, in path order. Creates all of them: rules use kinds and `subjects`."""
+        out: list[Obj] = []
+        for k in self.kinds:
+            out.extend(self._kind(k))
+        out.sort(key=_object_order)
+        return tuple(out)
+
+    @cached_property
+    def files(self) -> tuple[SourceFile, ...]:
+        """Every file of the repo, in path order (the context's as lazy files)."""
+        out = list(self.loaded)
+        if self.context is not None:
+            out.extend(self.context.files())
+        out.sort(key=lambda f: f.path)
+        return tuple(out)
+
+    @cached_property
+    def reported_files(self) -> tuple[SourceFile, ...]:
+        return tuple(f for f in self.loaded if f.reported)
+
+    @cached_property
+    def has_context(self) -> bool:
+        """Whether any file is not reported (then rules report on `subjects` only)."""
+        return (self.context is not None and bool(self.context.paths())) or any(not f.reported for f in self.loaded)
+
+    def _wrapped(self, o: Obj, make: Callable[[Obj], Any]) -> Any:
+        """One wrapper (EksaCluster, Nad, Workload) per object, shared by the repo's views and `subjects`."""
+        w = self._wrappers.get(id(o))
+        if w is None:
+            w = self._wrappers[id(o)] = make(o)
+        return w
 
     @property
     def has_base(self) -> bool:
@@ -628,7 +758,7 @@ class Repo:
 
     @cached_property
     def reported_paths(self) -> frozenset[str]:
-        return frozenset(f.path for f in self.files if f.reported)
+        return frozenset(f.path for f in self.reported_files)
 
     def in_namespace(self, items: Iterable[Any], namespace: str | None) -> tuple[Any, ...]:
         """The items (objects or wrappers with `.obj`) whose effective namespace is `namespace`, from an index
@@ -654,33 +784,46 @@ class Repo:
         """Objects of these kinds (optionally only of an API group), in path order."""
         out: list[Obj] = []
         for k in kinds:
-            out.extend(o for o in self._by_kind.get(k, ()) if group is None or o.group == group)
+            out.extend(o for o in self._kind(k) if group is None or o.group == group)
         if len(kinds) > 1:
-            out.sort(key=lambda o: (o.path, o.doc.index))
+            out.sort(key=_doc_order)
         return tuple(out)
 
     def get(self, kind: str, name: str, namespace: str | None = None, group: str | None = None) -> Obj | None:
         """The object with this kind and name (and namespace/group when given)."""
         if group is not None:
-            hit = self._by_key.get((group, kind, namespace, name))
+            keys = self._keys.get(kind)
+            if keys is None:
+                keys = self._keys[kind] = {}
+                for o in self._kind(kind):
+                    keys.setdefault((o.group, o.namespace, o.name), o)
+            hit = keys.get((group, namespace, name))
             if hit is not None:
                 return hit
-        for o in self._by_kind.get(kind, ()):
+        for o in self._kind(kind):
             if o.name == name and (group is None or o.group == group) and \
                     (namespace is None or (o.namespace or "default") == namespace):
                 return o
         return None
 
     def file(self, path: str) -> SourceFile | None:
-        return self._files_by_path.get(path)
+        f = self._loaded_by_path.get(path)
+        if f is None and self.context is not None:
+            f = self.context.file(path)
+        return f
 
     @cached_property
-    def _files_by_path(self) -> dict[str, SourceFile]:
-        return {f.path: f for f in self.files}
+    def _loaded_by_path(self) -> dict[str, SourceFile]:
+        return {f.path: f for f in self.loaded}
 
     def text_files(self, *patterns: str) -> tuple[SourceFile, ...]:
         """Files (any kind, with their raw text) whose path or name matches one of the globs."""
-        return tuple(f for f in self.files if _glob_match(f.path, patterns) and f.text)
+        paths = [f.path for f in self.loaded]
+        if self.context is not None:
+            paths.extend(self.context.paths())
+        paths.sort()
+        out = (self.file(p) for p in paths if _glob_match(p, patterns))
+        return tuple(f for f in out if f is not None and f.text)
 
     def text_violation(self, file: SourceFile, line: int, col: int, message: str, end_col: int | None = None
                        ) -> Violation:
@@ -691,7 +834,10 @@ class Repo:
 
     @cached_property
     def clusters(self) -> tuple[EksaCluster, ...]:
-        return tuple(EksaCluster(o, self) for o in self.of_kind("Cluster", group=EKSA_GROUP))
+        return self._clusters(self.of_kind("Cluster", group=EKSA_GROUP))
+
+    def _clusters(self, objs: Iterable[Obj]) -> tuple[EksaCluster, ...]:
+        return tuple(self._wrapped(o, lambda o: EksaCluster(o, self)) for o in objs)
 
     @cached_property
     def capi_clusters(self) -> tuple[Obj, ...]:
@@ -699,16 +845,19 @@ class Repo:
 
     @cached_property
     def network_policies(self) -> tuple[Obj, ...]:
-        return self.of_kind("NetworkPolicy", group="networking.k8s.io")
+        return self._view_of("network_policies", self._kind)
 
     @cached_property
     def cilium_policies(self) -> tuple[Obj, ...]:
         """CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy objects."""
-        return self.of_kind("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", group=CILIUM_GROUP)
+        return self._view_of("cilium_policies", self._kind)
 
     @cached_property
     def nads(self) -> tuple[Nad, ...]:
-        return tuple(Nad(o) for o in self.of_kind("NetworkAttachmentDefinition", group=NAD_GROUP))
+        return self._view_of("nads", self._kind)
+
+    def _nads(self, objs: Iterable[Obj]) -> tuple[Nad, ...]:
+        return tuple(self._wrapped(o, Nad) for o in objs)
 
     def nad(self, name: str, namespace: str) -> Nad | None:
         return self._nads_by_name.get((name, namespace))
@@ -725,19 +874,26 @@ class Repo:
 
     @cached_property
     def workloads(self) -> tuple[Workload, ...]:
+        return self._workloads(self._kind)
+
+    def _workloads(self, of_kind: Callable[[str], Iterable[Obj]]) -> tuple[Workload, ...]:
         out = []
         for kind, path in WORKLOAD_TEMPLATE_PATHS.items():
-            for o in self._by_kind.get(kind, ()):
+            for o in of_kind(kind):
                 if o.group in ("", "apps", "batch", "extensions"):
-                    out.append(Workload(o, path))
-        out.sort(key=lambda w: (w.obj.path, w.obj.doc.index, w.obj.base))
+                    out.append(self._wrapped(o, lambda o, path=path: Workload(o, path)))
+        out.sort(key=lambda w: _object_order(w.obj))
         return tuple(out)
 
     @cached_property
     def hardware_files(self) -> tuple[SourceFile, ...]:
         """The Tinkerbell hardware CSVs (by the `hardware` globs), rows or not."""
         globs = self.settings.hardware
-        return tuple(f for f in self.files if f.kind == "csv" and _glob_match(f.path, globs))
+        files = [f for f in self.loaded if f.kind == "csv"]
+        if self.context is not None:
+            files.extend(self.context.files(("csv",)))
+        files.sort(key=lambda f: f.path)
+        return tuple(f for f in files if _glob_match(f.path, globs))
 
     @cached_property
     def hardware(self) -> tuple[HardwareRow, ...]:
@@ -825,9 +981,6 @@ class Repo:
     def target_of(self, item: Obj | SourceFile | str) -> str:
         return self.target_for(self.cluster_for(item))
 
-    def iter_docs(self) -> Iterator[Document]:
-        for f in self.files:
-            yield from f.documents
 
 
 @dataclass
@@ -838,37 +991,83 @@ class RepoStats:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _file_of(item: Any) -> SourceFile:
-    if isinstance(item, SourceFile):
-        return item
-    if isinstance(item, Obj):
-        return item.doc.file
-    if isinstance(item, HardwareRow):
-        return item.file
-    return item.obj.doc.file
-
-
 class Subjects:
-    """`repo.subjects`: Repo's collections (and `of_kind`) holding only what is in reported files."""
-
-    _VIEWS = frozenset({"objects", "clusters", "capi_clusters", "network_policies", "cilium_policies", "nads",
-                        "workloads", "hardware", "hardware_files", "files"})
+    """`repo.subjects`: Repo's collections (and `of_kind`) holding only what is in reported files, built from
+    those files alone (the context's objects are not created for them) and sharing the repo's wrappers."""
 
     def __init__(self, repo: Repo) -> None:
         self._repo = repo
-        self._cache: dict[str, tuple[Any, ...]] = {}
-        self._all = all(f.reported for f in repo.files)
+        self._all = not repo.has_context
+        self._objects = tuple(o for o in repo._loaded_objects if o.doc.file.reported)
+        self._by_kind: dict[str, list[Obj]] = {}
+        for o in self._objects:
+            self._by_kind.setdefault(o.kind, []).append(o)
+        self._cache: dict[Any, tuple[Any, ...]] = {}
 
-    def _only(self, items: Iterable[Any]) -> tuple[Any, ...]:
-        items = tuple(items)
-        return items if self._all else tuple(x for x in items if _file_of(x).reported)
+    def _memo(self, key: Any, make: Callable[[], Iterable[Any]]) -> tuple[Any, ...]:
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = tuple(make())
+        return got
 
-    def __getattr__(self, name: str) -> tuple[Any, ...]:
-        if name not in self._VIEWS:
-            raise AttributeError(name)
-        if name not in self._cache:
-            self._cache[name] = self._only(getattr(self._repo, name))
-        return self._cache[name]
+    def _views_of_repo(self, name: str) -> tuple[Any, ...] | None:
+        """With nothing but reported files the repo's own views are the subjects' (same tuples)."""
+        return getattr(self._repo, name) if self._all else None
+
+    @property
+    def objects(self) -> tuple[Obj, ...]:
+        return self._repo.objects if self._all else self._objects
+
+    @property
+    def files(self) -> tuple[SourceFile, ...]:
+        return self._repo.reported_files
 
     def of_kind(self, *kinds: str, group: str | None = None) -> tuple[Obj, ...]:
-        return self._only(self._repo.of_kind(*kinds, group=group))
+        if self._all:
+            return self._repo.of_kind(*kinds, group=group)
+
+        def make() -> list[Obj]:
+            out = [o for k in kinds for o in self._by_kind.get(k, ()) if group is None or o.group == group]
+            if len(kinds) > 1:
+                out.sort(key=_doc_order)
+            return out
+
+        return self._memo((kinds, group), make)
+
+    def _view(self, name: str, make: Callable[[], Iterable[Any]]) -> tuple[Any, ...]:
+        got = self._views_of_repo(name)
+        return got if got is not None else self._memo(name, make)
+
+    @property
+    def clusters(self) -> tuple[EksaCluster, ...]:
+        return self._view("clusters", lambda: self._repo._clusters(self.of_kind("Cluster", group=EKSA_GROUP)))
+
+    @property
+    def capi_clusters(self) -> tuple[Obj, ...]:
+        return self._view("capi_clusters", lambda: self.of_kind("Cluster", group=CAPI_GROUP))
+
+    @property
+    def network_policies(self) -> tuple[Obj, ...]:
+        return self._view("network_policies", lambda: self.of_kind("NetworkPolicy", group="networking.k8s.io"))
+
+    @property
+    def cilium_policies(self) -> tuple[Obj, ...]:
+        return self._view("cilium_policies", lambda: self.of_kind(
+            "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", group=CILIUM_GROUP))
+
+    @property
+    def nads(self) -> tuple[Nad, ...]:
+        return self._view("nads", lambda: self._repo._nads(
+            self.of_kind("NetworkAttachmentDefinition", group=NAD_GROUP)))
+
+    @property
+    def workloads(self) -> tuple[Workload, ...]:
+        return self._view("workloads", lambda: self._repo._workloads(lambda k: self._by_kind.get(k, ())))
+
+    @property
+    def hardware_files(self) -> tuple[SourceFile, ...]:
+        return self._view("hardware_files", lambda: (f for f in self._repo.hardware_files if f.reported))
+
+    @property
+    def hardware(self) -> tuple[HardwareRow, ...]:
+        return self._view("hardware", lambda: (r for r in self._repo.hardware if r.file.reported))

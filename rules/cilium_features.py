@@ -252,7 +252,7 @@ def egress_gateway_bgp_multicluster(repo: Repo) -> Iterator[Violation]:
     """
     for obj in repo.subjects.of_kind("CiliumEgressGatewayPolicy", group=CILIUM_GROUP):
         yield from _feature(repo, obj, "egress-gateway", ("kind",), obj.kind)
-    for obj in repo.objects:
+    for obj in repo.subjects.objects:
         if obj.group == CILIUM_GROUP and obj.kind.startswith("CiliumBGP"):
             yield from _feature(repo, obj, "bgp", ("kind",), obj.kind)
     for obj in repo.subjects.cilium_policies:
@@ -308,7 +308,7 @@ def hubble_observability(repo: Repo) -> Iterator[Violation]:
     for cm in _cilium_config_maps(repo):
         if _truthy(cm.get("data", "enable-hubble")):
             yield from _feature(repo, cm, "hubble", ("data", "enable-hubble"), "enable-hubble")
-    for w in repo.workloads:
+    for w in repo.subjects.workloads:
         if w.obj.name in ("hubble-relay", "hubble-ui"):
             yield from _feature(repo, w.obj, "hubble", ("kind",), f"{w.obj.kind} {w.obj.name}")
 

@@ -215,10 +215,14 @@ def ipam_pool_overlap(repo: Repo) -> Iterator[Violation]:
     # NADs by owning cluster (from paths alone); only groups holding a reported NAD are parsed and compared
     if not repo.subjects.nads:
         return
+    def group_of(path: str) -> Any:
+        owner = repo.cluster_for(path)
+        return id(owner) if owner is not None else path
+
+    wanted = {group_of(n.obj.path) for n in repo.subjects.nads}
     groups: dict[Any, list[Any]] = {}
-    for nad in repo.nads:
-        owner = repo.cluster_for(nad.obj)
-        groups.setdefault(id(owner) if owner is not None else nad.obj.path, []).append(nad)
+    for nad in repo.where("nads", lambda path: group_of(path) in wanted):
+        groups.setdefault(group_of(nad.obj.path), []).append(nad)
     for nads in groups.values():
         if any(n.obj.file.reported for n in nads):
             yield from _overlaps_in(list(iter_pools(repo, nads)))

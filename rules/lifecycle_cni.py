@@ -65,8 +65,14 @@ def _is_cilium_chart(obj: Obj) -> bool:
     return any(isinstance(c, str) and c.rsplit("/", 1)[-1] == "cilium" for c in charts)
 
 
+# The kinds those two tables name: the only objects _object_signals looks at.
+SIGNAL_KINDS = tuple(sorted({k for _, k, _ in OTHER_CNI_OBJECTS} | {k for _, k in CILIUM_CHART_PATHS}))
+
+
 def _object_signals(repo: Repo) -> Iterator[tuple[Obj, str]]:
-    for obj in repo.objects:
+    candidates = [o for k in SIGNAL_KINDS for o in repo.of_kind(k)]
+    candidates.sort(key=lambda o: (o.path, o.doc.index, o.base))  # the repo's order
+    for obj in candidates:
         kind, group, name = obj.kind or "", obj.group or "", obj.name
         cni = OTHER_CNI_OBJECTS.get((group, kind, name)) or OTHER_CNI_OBJECTS.get((group, kind, None))
         if cni:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from eksa_lint import ipnet
-from eksa_lint.model import Repo, Violation, Workload
+from eksa_lint.model import NAD_GROUP, Repo, Violation, Workload
 from eksa_lint.multus import NETWORKS_ANNOTATION, parse_networks
 from eksa_lint.registry import ERROR, NOTE, WARNING, rule
 
@@ -238,9 +238,10 @@ def network_attachment_missing(repo: Repo) -> Iterator[Violation]:
     NetworkAttachmentDefinition cannot be fetched and records a `NoNetworkFound` event;
     `parsePodNetworkAnnotation` gives a network without a namespace the pod's namespace.
     """
-    if not repo.nads:
+    annotated = list(_annotated(repo.subjects.workloads))
+    if not annotated or "NetworkAttachmentDefinition" not in repo.kinds or not repo.nads:
         return
-    for w, value in _annotated(repo.subjects.workloads):
+    for w, value in annotated:
         for sel in parse_networks(value).selections:
             ns = sel.namespace or w.namespace
             if repo.nad(sel.name, ns) is None:
@@ -250,7 +251,7 @@ def network_attachment_missing(repo: Repo) -> Iterator[Violation]:
 
 def _resolve(repo: Repo, w: Workload, name: str, ns: str) -> Any:
     """The NAD a workload names: one in the same file, else the same folder, else any in the repo."""
-    cands = [n for n in repo.nads if n.name == name and n.namespace == ns]
+    cands = [n for n in repo.namespaced("nads", ns) if n.name == name and n.namespace == ns]
     for same in (lambda n: n.obj.path == w.obj.path, lambda n: n.obj.folder == w.obj.folder, lambda n: True):
         hit = [n for n in cands if same(n)]
         if hit:
@@ -380,7 +381,8 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     """
     if not repo.subjects.clusters:
         return  # findings are on Clusters
-    owners = {id(c): c for nad in repo.nads if (c := repo.cluster_for(nad.obj)) is not None}
+    owners = {id(c): c for path, group, _, _ in repo.identities("NetworkAttachmentDefinition")
+              if group == NAD_GROUP and (c := repo.cluster_for(path)) is not None}
     for c in owners.values():
         cil = c.cilium
         if cil is None:

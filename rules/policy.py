@@ -9,7 +9,7 @@ from typing import Any
 
 from eksa_lint import ipnet
 from eksa_lint.cilium import policy_specs
-from eksa_lint.model import Obj, Repo, Violation
+from eksa_lint.model import CILIUM_GROUP, Obj, Repo, Violation
 from eksa_lint.registry import ERROR, WARNING, rule
 from eksa_lint.selectors import SERVICEACCOUNT_LABEL, PodLabels, endpoint_matches, matches, selects_all
 
@@ -435,9 +435,9 @@ def egress_blocks_dns(repo: Repo) -> Iterator[Violation]:
     # clusterwide ones)
     namespaces = {_ns_of(o) for o in (*repo.subjects.network_policies, *repo.subjects.cilium_policies)
                   if o.kind != "CiliumClusterwideNetworkPolicy"}
-    nps = [o for ns in sorted(namespaces) for o in repo.in_namespace(repo.network_policies, ns)]
-    cnps = [o for o in repo.cilium_policies
-            if o.kind == "CiliumClusterwideNetworkPolicy" or _ns_of(o) in namespaces]
+    nps = [o for ns in sorted(namespaces) for o in repo.namespaced("network_policies", ns)]
+    cnps = sorted({id(o): o for ns in (None, *sorted(namespaces))
+                   for o in repo.namespaced("cilium_policies", ns)}.values(), key=lambda o: (o.path, o.doc.index))
     for o in nps:
         spec = o.get("spec")
         if not isinstance(spec, dict) or not selects_all(spec.get("podSelector")):
@@ -505,7 +505,7 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
     # workloads in its folder or below it (unrelated trees are not compared).
     below: dict[str, dict[str, list[dict[str, Any]]]] = {}
     namespaces = {_ns_of(o) for o in (*repo.subjects.network_policies, *repo.subjects.cilium_policies)}
-    for w in (w for ns in sorted(namespaces) for w in repo.in_namespace(repo.workloads, ns)):
+    for w in (w for ns in sorted(namespaces) for w in repo.namespaced("workloads", ns)):
         ns, labels = w.namespace or "default", _pod_labels(w)
         owner = repo.cluster_for(w.obj)
         if owner is not None:
@@ -592,16 +592,18 @@ def fqdn_without_dns_proxy(repo: Repo) -> Iterator[Violation]:
     and `Documentation/security/dns.rst`.
     """
     namespaces = {_ns_of(o) for o in repo.subjects.cilium_policies if o.kind == "CiliumNetworkPolicy"}
+    if not namespaces:
+        return  # findings are on reported CiliumNetworkPolicies
     dns_rules: list[tuple[str | None, Any]] = []  # (namespace or None for clusterwide, selector)
-    for o in repo.cilium_policies:
-        if o.kind == "CiliumNetworkPolicy" and _ns_of(o) not in namespaces:
-            continue  # no reported policy there: never compared
+    # the clusterwide policies, and the namespaced ones where a reported policy is (never compared elsewhere)
+    for o in sorted({id(o): o for ns in (None, *sorted(namespaces))
+                     for o in repo.namespaced("cilium_policies", ns)}.values(), key=lambda o: (o.path, o.doc.index)):
         for _, r in policy_specs(o):
             if _cilium_has_dns_proxy(r):
                 dns_rules.append((_ns_of(o) if o.kind == "CiliumNetworkPolicy" else None,
                                   r.get("endpointSelector")))
     pods: dict[str, list[dict[str, Any]]] = {}
-    for w in (w for ns in sorted(namespaces) for w in repo.in_namespace(repo.workloads, ns)):
+    for w in (w for ns in sorted(namespaces) for w in repo.namespaced("workloads", ns)):
         pods.setdefault(w.namespace or "default", []).append(_pod_labels(w))
     for o in repo.subjects.cilium_policies:
         if o.kind != "CiliumNetworkPolicy":
@@ -712,7 +714,7 @@ def host_policy_blocks_overlay(repo: Repo) -> Iterator[Violation]:
     """
     groups: dict[int, list[tuple[Obj, tuple[Any, ...], dict[str, Any]]]] = {}
     clusters: dict[int, Any] = {}
-    for o in repo.cilium_policies:
+    for o in repo.namespaced("cilium_policies", None):  # the clusterwide ones
         if o.kind != "CiliumClusterwideNetworkPolicy":
             continue
         c = repo.cluster_for(o)
@@ -770,9 +772,11 @@ def enforcement_always_without_policies(repo: Repo) -> Iterator[Violation]:
     """
     if not repo.subjects.clusters:
         return  # findings are on Clusters
-    if any(o.kind == "CiliumClusterwideNetworkPolicy" for o in repo.cilium_policies):
+    if any(group == CILIUM_GROUP for _, group, _, _ in repo.identities("CiliumClusterwideNetworkPolicy")):
         return  # a clusterwide policy may allow them: cannot tell
-    covered = {_ns_of(o) for o in (*repo.network_policies, *repo.cilium_policies)}
+    covered = {ns or "default" for kind in ("NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
+               for _, group, ns, _ in repo.identities(kind)
+               if group == ("networking.k8s.io" if kind == "NetworkPolicy" else CILIUM_GROUP)}
     for c in repo.clusters:
         if _dict(c.cilium).get("policyEnforcementMode") != "always":
             continue

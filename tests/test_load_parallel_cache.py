@@ -4,6 +4,7 @@ and a stale or corrupt cache entry is never used."""
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
 
 import pytest
@@ -86,13 +87,15 @@ def test_context_cache_is_written_and_used(tmp_path: Path) -> None:
     assert _selects_nothing(tmp_path) == []
     cache_dir = tmp_path / CACHE_DIR
     assert (cache_dir / ".gitignore").read_text().splitlines()[-1] == "*"
-    cache = ContextCache(str(tmp_path), Settings().max_bytes, False)
-    assert set(cache.entries) == {"deploy.yaml"}, "only context files are cached"
-    from eksa_lint.load.source import SourceFile
-
-    f = SourceFile("deploy.yaml", str(tmp_path / "deploy.yaml"), "yaml")
-    assert cache.get(f) and f.documents[0].data["metadata"]["name"] == "d"
+    s = Settings()
+    cache = ContextCache(str(tmp_path), (s.max_bytes, False, tuple(s.hardware), tuple(s.exclude)))
+    assert set(cache.files) == {"deploy.yaml"}, "only context files are cached"
+    context = {"deploy.yaml": ("yaml", cache.files["deploy.yaml"][1])}
+    assert cache.stale(context) == []
+    f = cache.view(set()).file("deploy.yaml")
+    assert f is not None and not f.reported and f.documents[0].data["metadata"]["name"] == "d"
     assert f.documents[0].node is not None and f.documents[0].node.start_mark.line == 0  # composed lazily
+    assert [(o[0].path, o[4]) for o in cache.view(set()).objects("Deployment")] == [("deploy.yaml", "d")]
     assert _selects_nothing(tmp_path) == []  # a warm run: same result
 
 
@@ -140,13 +143,16 @@ def test_wrong_shaped_cache_entry_is_ignored(tmp_path: Path) -> None:
     write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="api")})
     assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
     path = next((tmp_path / CACHE_DIR).glob("index-*"))
-    data = marshal.loads(path.read_bytes())
-    entry = data["entries"]["deploy.yaml"]
-    for bad in [(entry[0], ("only", "two")), (*entry[:5], 7, *entry[6:]), (*entry[:6], [(0, "x")], *entry[7:]),
-                (*entry[:7], 10**9, 5)]:
-        data["entries"]["deploy.yaml"] = bad
-        path.write_bytes(marshal.dumps(data))
-        assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)], bad
+    data = marshal.loads(path.read_bytes()[4:])
+    entry = data["files"]["deploy.yaml"]
+    bad_files = [("only", "two"), (*entry[:2], 10**9, 5), (*entry[:2], -1, 5), (*entry[:2], "x", None), 7]
+    bad_objects = [[("deploy.yaml",)], [7], [("deploy.yaml", 3, (), "apps/v1", "d", "shop")], "x"]
+    for table, key, values in [("files", "deploy.yaml", bad_files), ("objects", "Deployment", bad_objects)]:
+        for bad in values:
+            changed = {**data, table: {**data[table], key: bad}}
+            payload = marshal.dumps(changed)
+            path.write_bytes(zlib.crc32(payload).to_bytes(4, "little") + payload)
+            assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)], bad
 
 
 def test_no_cache_setting_writes_nothing(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ class SourceFile:
     unmarshalled, only when something asks for them (a one-file run in a large repo touches few)."""
 
     __slots__ = ("_lines", "_loader", "_text", "abspath", "csv_header", "csv_rows", "documents", "embedded", "kind",
-                 "objects", "path", "problems", "reported", "skipped", "stat_key")
+                 "path", "problems", "reported", "skipped", "stat_key")
 
     def __init__(self, path: str, abspath: str, kind: str, text: str = "", reported: bool = True,
                  stat_key: tuple[int, ...] | None = None) -> None:
@@ -43,9 +43,6 @@ class SourceFile:
         self.csv_header: tuple[str, ...] = ()
         self.skipped = False  # templated, unreadable, over the size limit: no documents
         self.stat_key = stat_key  # discover.file_key as seen by discovery, for the cache
-        # From the cache: [(doc index, base path, apiVersion, kind, name, namespace)] of the objects, so the
-        # model can index them without their data; None when the documents were loaded here.
-        self.objects: list[tuple[Any, ...]] | None = None
         self._loader: Any = None  # fills the documents' data on first use (cache-backed files)
         self._lines: LineIndex | None = None
         self.embedded: dict[tuple[int, int], Any] | None = None  # JSON strings parsed for positions (locate.py)
