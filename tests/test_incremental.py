@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -191,10 +192,19 @@ def _yaml_files(root: Path) -> list[str]:
                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
 
 
-@pytest.mark.parametrize("cache", [True, False])
-def test_cross_file_findings_are_the_same_one_file_at_a_time(tmp_path: Path, cache: bool) -> None:
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=root, check=True,
+                   capture_output=True)
+
+
+@pytest.mark.parametrize(("cache", "git"), [(True, False), (False, False), (True, True)])
+def test_cross_file_findings_are_the_same_one_file_at_a_time(tmp_path: Path, cache: bool, git: bool) -> None:
     write_tree(tmp_path, CROSS)
     (tmp_path / ".eksa-lint.yaml").write_text("hosts: {interfaces: [eth0, eth1], primary-interface: eth0}\n")
+    if git:  # files come from git, and the cache is keyed by git's entries
+        _git(tmp_path, "init", "-q")
+        _git(tmp_path, "add", ".")
+        _git(tmp_path, "commit", "-qm", "x")
     s = Settings(cache=cache)
     full = lint_tree(tmp_path, ["."], s)
     rules = {f.rule_id for f in full.findings}
@@ -230,3 +240,52 @@ def test_corpus_sample_one_file_at_a_time(tmp_path: Path, shared: Path) -> None:
     files = _yaml_files(tmp_path)
     random.Random(5).shuffle(files)
     assert _check_each_file_alone(tmp_path, files[:40]) >= 10
+
+
+def test_git_states_of_a_context_file_are_all_seen(tmp_path: Path) -> None:
+    """A context file moves through git's states (modified, staged, committed, restored, deleted, untracked,
+    renamed); each one-file run must see its current content, whether the cache keyed it by git's entry or
+    by its stat key."""
+    policy = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\n"
+              "spec:\n  podSelector: {matchLabels: {app: web}}\n")
+    deploy = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: shop}}\nspec:\n"
+              "  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n"
+              "    spec: {{containers: [{{name: c, image: nginx}}]}}\n")
+    write_tree(tmp_path, {"policy.yaml": policy, "apps/deploy.yaml": deploy.format(app="web"), "README.txt": "x"})
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "x")
+    d = tmp_path / "apps" / "deploy.yaml"
+
+    def finds() -> bool:
+        full = [(f.rule_id, f.location.line) for f in lint_tree(tmp_path, ["."], Settings(cache=False)).findings
+                if f.rule_id == "EKSA604"]
+        one = [(f.rule_id, f.location.line) for f in lint_tree(tmp_path, ["policy.yaml"]).findings
+               if f.rule_id == "EKSA604"]
+        assert one == full
+        return bool(one)
+
+    assert not finds() and not finds()  # cold, then warm
+    d.write_text(deploy.format(app="wab"))  # modified, not staged
+    assert finds()
+    _git(tmp_path, "add", "apps/deploy.yaml")  # staged: clean again, under a new index entry
+    assert finds()
+    _git(tmp_path, "commit", "-qm", "y")
+    assert finds()
+    _git(tmp_path, "checkout", "HEAD~1", "--", "apps/deploy.yaml")  # restored: staged and clean
+    assert not finds()
+    d.write_text(deploy.format(app="wab"))
+    assert finds()
+    _git(tmp_path, "checkout", "--", "apps/deploy.yaml")  # a modified file back to its index entry
+    assert not finds()
+    _git(tmp_path, "mv", "apps/deploy.yaml", "apps/moved.yaml")
+    assert not finds()
+    (tmp_path / "apps" / "moved.yaml").unlink()  # deleted in the worktree, still in the index
+    assert not finds()  # no workload left in the namespace: nothing to compare with
+    (tmp_path / "apps" / "new.yaml").write_text(deploy.format(app="wab"))  # untracked
+    assert finds()
+    (tmp_path / "apps" / "new.yaml").write_text(deploy.format(app="web"))
+    assert not finds()
+    (tmp_path / "notes.md").write_text("a new file that is not a manifest\n")
+    _git(tmp_path, "add", "-A")
+    assert not finds()
