@@ -171,10 +171,10 @@ class ContextCache:
             e = files.get(p)
             if e is not None and e[1] == entry:
                 skip.add(p)
-        skip.update(p for p, e in files.items() if type(e[1]) is tuple and p not in context)
+        skip.update(p for p, e in files.items() if type(e[1]) is tuple and p not in context and p not in reported)
         # a file git reports changed that was not stat'ed into the context is gone (deleted, not a file now)
-        skip.update(p for p in listing.dirty if p in files and p not in context)
-        drop = set(skip)
+        skip.update(p for p in listing.dirty if p in files and p not in context and p not in reported)
+        drop = set(skip)  # a reported file keeps its entry: when it is context again, its key decides
         skip.update(p for p in reported if p in files)
         return skip, drop
 
