@@ -23,6 +23,7 @@ import marshal
 import os
 import time
 import zlib
+from operator import itemgetter
 from typing import Any
 
 from eksa_lint.load import apply_state, file_state
@@ -36,6 +37,10 @@ _DATA = f"data-v{VERSION}.bin"
 _TOKEN_LEN = 16
 _ONE_DOC = [0]
 _NO_EXTRA = ([], False, _ONE_DOC, True)  # problems, skipped, document indices, whether the loader kept the text
+
+class CacheCorrupt(Exception):
+    """The index holds something this module did not write: the run starts again without the cache."""
+
 
 RACY_NS = 2_000_000_000  # a file changed this close to the cache write may change again with the same stat
 
@@ -217,6 +222,14 @@ class ContextCache:
         for doc, data in zip(file.documents, datas):
             doc._data = data
 
+    def discard(self) -> None:
+        """Remove the index (it held something this module did not write)."""
+        self.close()
+        try:
+            os.unlink(self.index_path)
+        except OSError:
+            pass
+
     def close(self) -> None:
         if getattr(self, "_fd", None) is not None:
             os.close(self._fd)
@@ -334,6 +347,14 @@ class ContextCache:
                 csv[p] = n[4]
             if n[5] is not None:
                 racy[p] = n[5]
+        # one str object per distinct path, apiVersion and namespace: marshal writes a repeated object once and
+        # reads it back shared, which halves the time to read the index (each object's path is also a key)
+        memo: dict[str, str] = {}
+        same = memo.setdefault
+        files = {same(p, p): (same(e[0], e[0]), *e[1:]) for p, e in files.items()}
+        objects = {kind: [(same(t[0], t[0]), t[1], t[2], same(t[3], t[3]), t[4],
+                           same(t[5], t[5]) if t[5] is not None else None) for t in items]
+                   for kind, items in objects.items()}
         written = time.time_ns()
         # digests are only needed for stat keys close to this write
         racy = {p: d for p, d in racy.items() if type(files[p][1]) is tuple and files[p][1][1] >= written - RACY_NS}
@@ -386,25 +407,22 @@ class ContextCache:
 
 
 def _well_formed(files: dict[Any, Any], objects: dict[Any, Any], extra: dict[Any, Any]) -> bool:
-    """The shapes the rest of this module relies on (a damaged index passes its CRC only if written so)."""
-    for e in files.values():
-        if type(e) is not tuple or len(e) != 4 or type(e[2]) is not int or type(e[3]) is not int \
-                or e[2] < 0 or e[3] < 0:
+    """The shapes of the per-file tables (a damaged index passes its CRC only if written so), checked with
+    C-level map/set operations: a loop in Python over 10,000 entries costs several ms. Object tuples are
+    checked when a kind is read (`ContextView.objects` raises CacheCorrupt)."""
+    entries = list(files.values())
+    if entries and not (set(map(type, entries)) == {tuple} and set(map(len, entries)) == {4}):
+        return False
+    for col in (2, 3):
+        values = list(map(itemgetter(col), entries))
+        if values and (set(map(type, values)) != {int} or min(values) < 0):
             return False
-    for e in extra.values():
-        if type(e) is not tuple or len(e) != 4 or type(e[0]) is not list or type(e[2]) is not list:
-            return False
-    for items in objects.values():
-        if type(items) is not list:
-            return False
-        for t in items:
-            if type(t) is not tuple or len(t) != 6 or t[0] not in files or type(t[1]) is not int \
-                    or type(t[2]) is not tuple or type(t[3]) is not str or not (t[4] is None or type(t[4]) is str) \
-                    or not (t[5] is None or type(t[5]) is str):
-                return False
-            if t[1] != 0 if t[0] not in extra else t[1] not in extra[t[0]][2]:
-                return False  # an object of a document the file does not have
-    return True
+    ext = list(extra.values())
+    if ext and not (set(map(type, ext)) == {tuple} and set(map(len, ext)) == {4}
+                    and set(map(type, map(itemgetter(0), ext))) == {list}
+                    and set(map(type, map(itemgetter(2), ext))) == {list}):
+        return False
+    return all(type(items) is list for items in objects.values())
 
 
 def _path_of(t: tuple[Any, ...]) -> str:
@@ -472,41 +490,50 @@ class ContextView:
 
     def identities(self, kind: str) -> list[tuple[str, str, Any, Any]]:
         """(path, apiVersion, name, namespace) of each served object of `kind`, creating nothing."""
-        skip = self.skip
-        return [(t[0], t[3], t[4], t[5]) for t in self.cache.objects.get(kind, ()) if t[0] not in skip]
+        skip, out = self.skip, []
+        for t in self.cache.objects.get(kind, ()):
+            if type(t) is not tuple or len(t) != 6 or type(t[3]) is not str or t[0] not in self.cache.files:
+                raise CacheCorrupt(kind)
+            if t[0] not in skip:
+                out.append((t[0], t[3], t[4], t[5]))
+        return out
 
     def objects(self, kind: str, namespace: Any = ..., in_path: Any = None
                 ) -> list[tuple[SourceFile, Document, Any, str, Any, Any]]:
         """(file, document, node path, apiVersion, name, namespace) of each served object of `kind`; only those
         whose effective namespace is `namespace` when it is a str, or None for a cluster-scoped kind; only
-        those whose path passes `in_path` when given."""
+        those whose path passes `in_path` when given. Raises CacheCorrupt on an entry it did not write."""
         from eksa_lint.model import CLUSTER_SCOPED_KINDS
 
         out = []
         skip, shells, files = self.skip, self._shells, self.cache.files
-        items = self.cache.objects.get(kind, ())
-        if type(namespace) is str or namespace is None:
-            if kind in CLUSTER_SCOPED_KINDS:
-                items = items if namespace is None else ()
-            elif namespace is None:
-                items = ()
-            else:
-                items = [t for t in items if (t[5] or "default") == namespace]
-        if in_path is not None:
-            items = [t for t in items if in_path(t[0])]
-        for path, index, base, av, name, ns in items:
-            if path in skip:
+        items = self.cache.objects.get(kind, [])
+        if type(items) is not list:
+            raise CacheCorrupt(kind)
+        by_ns = type(namespace) is str or namespace is None
+        if by_ns and (kind in CLUSTER_SCOPED_KINDS) != (namespace is None):
+            return []  # a cluster-scoped kind has no namespace; a namespaced one always has one
+        for t in items:
+            if type(t) is not tuple or len(t) != 6:
+                raise CacheCorrupt(kind)
+            path, index, base, av, name, ns = t
+            if type(index) is not int or type(base) is not tuple or type(av) is not str \
+                    or (name is not None and type(name) is not str) or (ns is not None and type(ns) is not str):
+                raise CacheCorrupt(kind)
+            if path in skip or (by_ns and namespace is not None and (ns or "default") != namespace) \
+                    or (in_path is not None and not in_path(path)):
                 continue
             f = shells.get(path)
             if f is None:
                 entry = files.get(path)
                 if entry is None:
-                    continue
+                    raise CacheCorrupt(path)  # an object of a file the index does not have
                 f = self._shell(path, entry)
             docs = f.documents
             doc = docs[0] if docs and docs[0].index == index else next((d for d in docs if d.index == index), None)
-            if doc is not None:
-                out.append((f, doc, base, av, name, ns))
+            if doc is None:
+                raise CacheCorrupt(path)  # an object of a document its file does not have
+            out.append((f, doc, base, av, name, ns))
         return out
 
 

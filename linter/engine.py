@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from eksa_lint.cache import CacheCorrupt
 from eksa_lint.config import Settings
 from eksa_lint.discover import Discovery, discover
 from eksa_lint.findings import Finding, Fix, Location, Severity
@@ -211,10 +212,21 @@ class Engine:
         sys.setrecursionlimit(max(old_limit, 10_000))
         try:
             cache = functools.cache(lambda: self._cache(paths, cwd)) if self.settings.cache else None
-            disc = discover(paths, self.settings, cwd, known=(lambda: cache().known()) if cache else None)
-            files, context = self.load(disc, cache)
-            repo = Repo(disc.root, files, self.settings, base=base, context=context)
-            result = self.check(repo)
+            try:
+                disc = discover(paths, self.settings, cwd, known=(lambda: cache().known()) if cache else None)
+                files, context = self.load(disc, cache)
+                repo = Repo(disc.root, files, self.settings, base=base, context=context)
+                result = self.check(repo)
+            except CacheCorrupt:
+                # the cache index holds what eksa-lint did not write: drop it and run without it
+                if cache is not None:
+                    cache().discard()
+                import copy
+
+                again = copy.copy(self)
+                again.settings = copy.copy(self.settings)
+                again.settings.cache = False
+                return again.run(paths, cwd, base)
         finally:
             sys.setrecursionlimit(old_limit)
         result.duration = time.perf_counter() - started
@@ -258,6 +270,8 @@ class Engine:
             try:
                 for v in rule.check(repo):
                     add(rule, v)
+            except CacheCorrupt:
+                raise  # not the rule's fault: the run starts again without the cache
             except Exception as exc:  # noqa: BLE001 - a crashing rule must not stop the run
                 internal += 1
                 tb = exc.__traceback__
