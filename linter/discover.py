@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 import subprocess
 from collections.abc import Callable, Iterable
@@ -141,8 +142,11 @@ def _git_listing(root: str) -> tuple[list[str], set[str]] | None:
     git compares the worktree with its index in C, with threads, several times faster than one lstat per file
     from Python; a file it does not report has its index entry's content, so the entry identifies it."""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    # diff-files with git's full stat comparison whatever the repo's config says (core.trustctime=false or
+    # core.checkStat=minimal would call an in-place edit that keeps size and mtime clean)
     cmds = (["git", "ls-files", "-z", "-v", "-s", "--cached", "--others", "--exclude-standard"],
-            ["git", "diff-files", "--name-only", "-z"])
+            ["git", "-c", "core.trustctime=true", "-c", "core.checkStat=default", "diff-files", "--name-only",
+             "-z"])
     procs = []
     try:
         for c in cmds:
@@ -159,7 +163,45 @@ def _git_listing(root: str) -> tuple[list[str], set[str]] | None:
     listing, changed = (o.decode("utf-8", "surrogateescape") for o in outs)
     entries = listing.split("\0")
     entries.pop()  # after the last NUL
+    if _rewrites_content(root, listing, entries):
+        # a checkout can change a file's bytes while its index entry stays: entries are no content keys here
+        entries = [f"? {e.partition(chr(9))[2]}" if "\t" in e and not e.startswith("? ") else e for e in entries]
     return entries, set(changed.split("\0")[:-1])
+
+
+_CONTENT_ATTRS = re.compile(r"(?<![\w-])-?(?:filter|working-tree-encoding|ident)\b")
+
+
+def _rewrites_content(root: str, listing: str, entries: list[str]) -> bool:
+    """Whether git attributes may make a clean file's bytes differ from its blob in ways a checkout can change
+    (clean/smudge filters such as git-lfs, git-crypt or sops; working-tree-encoding; ident). Line-ending
+    conversion is harmless: it does not change what a manifest says."""
+    candidates = []
+    if ".gitattributes\0" in listing:  # a C-level search first: most repos have none
+        paths = (e[2:] if e.startswith("? ") else e.partition("\t")[2] for e in entries
+                 if e.endswith(".gitattributes"))
+        candidates = [root + os.sep + p for p in paths if p.rsplit("/", 1)[-1] == ".gitattributes"]
+    git_dir = os.path.join(root, ".git")
+    if os.path.isfile(git_dir):  # a worktree or submodule: "gitdir: PATH"
+        try:
+            with open(git_dir, encoding="utf-8") as fh:
+                git_dir = os.path.join(root, fh.read().strip().removeprefix("gitdir:").strip())
+            with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as fh:
+                git_dir = os.path.join(git_dir, fh.read().strip())
+        except OSError:
+            pass
+    candidates.append(os.path.join(git_dir, "info", "attributes"))
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    candidates.append(os.path.join(xdg, "git", "attributes"))
+    for path in candidates:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read(1_000_000)
+        except OSError:
+            continue
+        if any(_CONTENT_ATTRS.search(line) for line in text.splitlines() if not line.lstrip().startswith("#")):
+            return True
+    return False
 
 
 def parse_entry(entry: str) -> tuple[str, str | None] | None:

@@ -7,6 +7,7 @@ lazy cache; these tests lint each file alone (cold cache, warm cache, no cache) 
 from __future__ import annotations
 
 import random
+import os
 import shutil
 import subprocess
 import sys
@@ -289,3 +290,50 @@ def test_git_states_of_a_context_file_are_all_seen(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("a new file that is not a manifest\n")
     _git(tmp_path, "add", "-A")
     assert not finds()
+
+
+def _ctx_files(root: Path) -> tuple[str, str]:
+    policy = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\n"
+              "spec:\n  podSelector: {matchLabels: {app: web}}\n")
+    deploy = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: shop}}\nspec:\n"
+              "  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n"
+              "    spec: {{containers: [{{name: c, image: nginx}}]}}\n")
+    write_tree(root, {"policy.yaml": policy, "dep.yaml": deploy.format(app="wab")})
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "x")
+    return policy, deploy
+
+
+def _one_and_full(root: Path) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    one = [(f.rule_id, f.location.line) for f in lint_tree(root, ["policy.yaml"]).findings]
+    full = [(f.rule_id, f.location.line) for f in lint_tree(root, ["."], Settings(cache=False)).findings
+            if f.location.path == "policy.yaml"]
+    return one, full
+
+
+def test_in_place_edit_git_calls_clean_under_trustctime_false(tmp_path: Path) -> None:
+    """core.trustctime=false: an in-place edit keeping size and mtime is clean to git; not to the cache."""
+    _, deploy = _ctx_files(tmp_path)
+    _git(tmp_path, "config", "core.trustctime", "false")
+    one, full = _one_and_full(tmp_path)
+    assert one == full == [("EKSA604", 5)]
+    dep = tmp_path / "dep.yaml"
+    st = dep.stat()
+    with open(dep, "r+", encoding="utf-8") as fh:  # same inode, same size
+        fh.write(deploy.format(app="web"))
+    os.utime(dep, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _one_and_full(tmp_path) == ([], [])
+
+
+def test_smudge_filter_changing_a_clean_file_is_seen(tmp_path: Path) -> None:
+    """A filter added and the file checked out again: same blob, new bytes on disk, git says clean."""
+    _ctx_files(tmp_path)
+    assert _one_and_full(tmp_path)[0] == [("EKSA604", 5)]
+    (tmp_path / ".gitattributes").write_text("dep.yaml filter=sw\n")
+    _git(tmp_path, "config", "filter.sw.smudge", "sed s/wab/web/")
+    _git(tmp_path, "config", "filter.sw.clean", "sed s/web/wab/")
+    (tmp_path / "dep.yaml").unlink()
+    _git(tmp_path, "checkout", "--", "dep.yaml")
+    assert "app: web" in (tmp_path / "dep.yaml").read_text()
+    assert _one_and_full(tmp_path) == ([], [])
