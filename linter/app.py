@@ -8,33 +8,55 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from eksa_lint.config import ConfigError, Settings
 from eksa_lint.engine import Engine, RunResult
+from eksa_lint.record import Record
 from eksa_lint.report import ReportOptions, get_reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 MAX_FIX_PASSES = 10
 
 
-@dataclass
-class CheckRequest:
-    paths: list[str]
-    settings: Settings
-    fmt: str = "text"
-    output: str | None = None
-    reports: list[tuple[str, str]] = field(default_factory=list)  # extra (format, file) outputs
-    options: ReportOptions = field(default_factory=ReportOptions)
-    base: str | None = None
-    fix: bool = False
-    unsafe_fixes: bool = False
-    diff: bool = False
-    baseline: str | None = None
-    write_baseline: str | None = None
-    cwd: str | None = None
-    progress: Any = None
+class CheckRequest(Record):
+    _fields = (
+        "paths", "settings", "fmt", "output", "reports", "options", "base", "fix", "unsafe_fixes", "diff",
+        "baseline", "write_baseline", "cwd", "progress",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        paths: list[str],
+        settings: Settings,
+        fmt: str = "text",
+        output: str | None = None,
+        reports: list[tuple[str, str]] | None = None,  # extra (format, file) outputs
+        options: ReportOptions | None = None,
+        base: str | None = None,
+        fix: bool = False,
+        unsafe_fixes: bool = False,
+        diff: bool = False,
+        baseline: str | None = None,
+        write_baseline: str | None = None,
+        cwd: str | None = None,
+        progress: Any = None,
+    ) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.fmt = fmt
+        self.output = output
+        self.reports = [] if reports is None else reports
+        self.options = ReportOptions() if options is None else options
+        self.base = base
+        self.fix = fix
+        self.unsafe_fixes = unsafe_fixes
+        self.diff = diff
+        self.baseline = baseline
+        self.write_baseline = write_baseline
+        self.cwd = cwd
+        self.progress = progress
 
 
 def _write_report(fmt: str, result: RunResult, options: ReportOptions, out: TextIO | None, path: str | None) -> None:

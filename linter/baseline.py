@@ -5,23 +5,32 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from eksa_lint import __version__
 from eksa_lint.config import ConfigError
 from eksa_lint.findings import Finding, Location
+from eksa_lint.record import FrozenRecord
 
 FORMAT_VERSION = 1
 STALE_RULE = "EKSA010"
 
 
-@dataclass(frozen=True)
-class Entry:
-    fingerprint: str
-    rule: str
-    path: str
-    line: int  # where the entry is in the baseline file (for stale-entry findings)
+class Entry(FrozenRecord):
+    _fields = ("fingerprint", "rule", "path", "line")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        fingerprint: str,
+        rule: str,
+        path: str,
+        line: int,  # where the entry is in the baseline file (for stale-entry findings)
+    ) -> None:
+        object.__setattr__(self, "fingerprint", fingerprint)
+        object.__setattr__(self, "rule", rule)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "line", line)
 
 
 def write(findings: list[Finding], path: str) -> int:

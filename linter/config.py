@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from eksa_lint.findings import Severity
 from eksa_lint.model import HostFacts
+from eksa_lint.record import Record
 
 TARGETS = ("eksa-default", "eksa-aws", "cilium-oss", "cilium-enterprise")
 CONFIG_FILES = (".eksa-lint.yaml", ".eksa-lint.yml")
@@ -25,25 +25,50 @@ class ConfigError(Exception):
         self.line = line
 
 
-@dataclass
-class Settings:
-    target: str | None = None
-    fail_level: Severity = Severity.WARNING
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity: dict[str, Severity | None] = field(default_factory=dict)  # None = "off"
-    exclude: tuple[str, ...] = ()
-    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    crds: tuple[str, ...] = ()
-    hardware: tuple[str, ...] = DEFAULT_HARDWARE_GLOBS
-    hosts: HostFacts = field(default_factory=HostFacts)
-    clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    max_bytes: int = 10 * 1024 * 1024
-    docs: bool = False
-    baseline: str | None = None
-    config_path: str | None = None
-    jobs: int = 1
-    cache: bool = True  # reuse loaded context files from .eksa-lint-cache/
+class Settings(Record):
+    _fields = (
+        "target", "fail_level", "select", "ignore", "severity", "exclude", "per_file_ignores", "crds",
+        "hardware", "hosts", "clusters", "max_bytes", "docs", "baseline", "config_path", "jobs", "cache",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        target: str | None = None,
+        fail_level: Severity = Severity.WARNING,
+        select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+        severity: dict[str, Severity | None] | None = None,  # None = "off"
+        exclude: tuple[str, ...] = (),
+        per_file_ignores: dict[str, tuple[str, ...]] | None = None,
+        crds: tuple[str, ...] = (),
+        hardware: tuple[str, ...] = DEFAULT_HARDWARE_GLOBS,
+        hosts: HostFacts | None = None,
+        clusters: dict[str, dict[str, Any]] | None = None,
+        max_bytes: int = 10 * 1024 * 1024,
+        docs: bool = False,
+        baseline: str | None = None,
+        config_path: str | None = None,
+        jobs: int = 1,
+        cache: bool = True,  # reuse loaded context files from .eksa-lint-cache/
+    ) -> None:
+        self.target = target
+        self.fail_level = fail_level
+        self.select = select
+        self.ignore = ignore
+        self.severity = {} if severity is None else severity
+        self.exclude = exclude
+        self.per_file_ignores = {} if per_file_ignores is None else per_file_ignores
+        self.crds = crds
+        self.hardware = hardware
+        self.hosts = HostFacts() if hosts is None else hosts
+        self.clusters = {} if clusters is None else clusters
+        self.max_bytes = max_bytes
+        self.docs = docs
+        self.baseline = baseline
+        self.config_path = config_path
+        self.jobs = jobs
+        self.cache = cache
 
     # -- rule selection --------------------------------------------------------------------------------------------
 

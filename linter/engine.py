@@ -11,7 +11,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from eksa_lint.cache import CacheCorrupt
@@ -23,6 +22,7 @@ from eksa_lint.load import load_file
 from eksa_lint.load.locate import locate
 from eksa_lint.load.source import SourceFile
 from eksa_lint.model import Obj, Ref, Repo, Violation
+from eksa_lint.record import Record
 from eksa_lint.registry import Rule, all_rules
 from eksa_lint.suppress import ANNOTATION, Suppression, parse_comments, removal_edits
 
@@ -31,16 +31,29 @@ UNUSED_SUPPRESSION = "EKSA008"
 INTERNAL_ERROR = "EKSA009"
 
 
-@dataclass
-class RunResult:
-    findings: list[Finding]
-    files: tuple[SourceFile, ...]
-    root: str
-    duration: float
-    rules: list[Rule]
-    repo: Repo | None = None
-    internal_errors: int = 0
-    stats: dict[str, Any] = field(default_factory=dict)
+class RunResult(Record):
+    _fields = ("findings", "files", "root", "duration", "rules", "repo", "internal_errors", "stats")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        findings: list[Finding],
+        files: tuple[SourceFile, ...],
+        root: str,
+        duration: float,
+        rules: list[Rule],
+        repo: Repo | None = None,
+        internal_errors: int = 0,
+        stats: dict[str, Any] | None = None,
+    ) -> None:
+        self.findings = findings
+        self.files = files
+        self.root = root
+        self.duration = duration
+        self.rules = rules
+        self.repo = repo
+        self.internal_errors = internal_errors
+        self.stats = {} if stats is None else stats
 
     @property
     def reported_files(self) -> list[SourceFile]:

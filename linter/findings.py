@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Any
+
+from eksa_lint.record import FrozenRecord, Record
 
 
 class Severity(enum.IntEnum):
@@ -35,72 +36,111 @@ NOTE = Severity.NOTE
 NodePath = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(FrozenRecord):
     """A 1-based region of a file. end_* are inclusive-exclusive like SARIF (end_col points past the token)."""
 
-    path: str
-    line: int
-    col: int
-    end_line: int
-    end_col: int
+    _fields = ("path", "line", "col", "end_line", "end_col")
+    __slots__ = _fields
+
+    def __init__(self, path: str, line: int, col: int, end_line: int, end_col: int) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "col", col)
+        object.__setattr__(self, "end_line", end_line)
+        object.__setattr__(self, "end_col", end_col)
 
     @classmethod
     def point(cls, path: str, line: int, col: int = 1) -> Location:
         return cls(path, line, col, line, col + 1)
 
 
-@dataclass(frozen=True)
-class ObjectId:
+class ObjectId(FrozenRecord):
     """Identity of the Kubernetes object a finding is about."""
 
-    api_version: str
-    kind: str
-    namespace: str | None
-    name: str | None
+    _fields = ("api_version", "kind", "namespace", "name")
+    __slots__ = _fields
+
+    def __init__(self, api_version: str, kind: str, namespace: str | None, name: str | None) -> None:
+        object.__setattr__(self, "api_version", api_version)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "namespace", namespace)
+        object.__setattr__(self, "name", name)
 
     def display(self) -> str:
         ns = f"{self.namespace}/" if self.namespace else ""
         return f"{self.kind}/{ns}{self.name or '?'}"
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(FrozenRecord):
     """Replace text between two 0-based character offsets of a file (a fix is a list of edits)."""
 
-    start: int
-    end: int
-    text: str
+    _fields = ("start", "end", "text")
+    __slots__ = _fields
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "text", text)
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(FrozenRecord):
     """A fix offered by a rule. `safe` fixes apply with --fix; the rest need --unsafe-fixes."""
 
-    description: str
-    safe: bool
-    edits: tuple[Edit, ...] = ()
-    # Structured form for the ruamel round-trip fixer: (operation, node path, value).
-    operation: tuple[Any, ...] | None = None
+    _fields = ("description", "safe", "edits", "operation")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        description: str,
+        safe: bool,
+        edits: tuple[Edit, ...] = (),
+        # Structured form for the ruamel round-trip fixer: (operation, node path, value).
+        operation: tuple[Any, ...] | None = None,
+    ) -> None:
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "safe", safe)
+        object.__setattr__(self, "edits", edits)
+        object.__setattr__(self, "operation", operation)
 
 
-@dataclass
-class Finding:
+class Finding(Record):
     """One resolved finding, as reporters see it."""
 
-    rule_id: str
-    rule_name: str
-    severity: Severity
-    message: str
-    location: Location
-    node_path: NodePath = ()
-    obj: ObjectId | None = None
-    fingerprint: str = ""
-    suppressed: str | None = None  # justification when suppressed in source ("" when none given)
-    suppression_kind: str = "inSource"
-    related: tuple[tuple[Location, str], ...] = ()
-    fix: Fix | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    _fields = (
+        "rule_id", "rule_name", "severity", "message", "location", "node_path", "obj", "fingerprint",
+        "suppressed", "suppression_kind", "related", "fix", "extra",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        rule_id: str,
+        rule_name: str,
+        severity: Severity,
+        message: str,
+        location: Location,
+        node_path: NodePath = (),
+        obj: ObjectId | None = None,
+        fingerprint: str = "",
+        suppressed: str | None = None,  # justification when suppressed in source ("" when none given)
+        suppression_kind: str = "inSource",
+        related: tuple[tuple[Location, str], ...] = (),
+        fix: Fix | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.rule_id = rule_id
+        self.rule_name = rule_name
+        self.severity = severity
+        self.message = message
+        self.location = location
+        self.node_path = node_path
+        self.obj = obj
+        self.fingerprint = fingerprint
+        self.suppressed = suppressed
+        self.suppression_kind = suppression_kind
+        self.related = related
+        self.fix = fix
+        self.extra = {} if extra is None else extra
 
     @property
     def path(self) -> str:

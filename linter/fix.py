@@ -11,12 +11,12 @@ from __future__ import annotations
 import difflib
 import io
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from eksa_lint.findings import Edit, Finding, Fix
 from eksa_lint.load.locate import _lookup
 from eksa_lint.load.source import Document, SourceFile
+from eksa_lint.record import replace
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 # Operations a rule may ask for (Fix.operation):

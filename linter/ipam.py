@@ -5,29 +5,43 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from eksa_lint import ipnet
 from eksa_lint.findings import NodePath
 from eksa_lint.model import CniPlugin, Nad, Repo
+from eksa_lint.record import FrozenRecord, Record
 
 Range = tuple[ipnet.IPAddr, ipnet.IPAddr]
 
 
-@dataclass(frozen=True)
-class Pool:
+class Pool(FrozenRecord):
     """One allocatable address range of a NAD's IPAM."""
 
-    nad: Nad
-    ipam_type: str  # host-local, static, whereabouts
-    path: NodePath  # the "subnet"/"range"/"address" key this pool comes from
-    net: ipnet.IPNet
-    range: Range  # inclusive, what the allocator hands out
-    allocator: tuple[Any, ...]  # pools with equal allocator keys share one allocation store
-    gateway: ipnet.IPAddr | None = None
-    gateway_path: NodePath | None = None
-    excludes: tuple[ipnet.IPNet, ...] = ()
+    _fields = ("nad", "ipam_type", "path", "net", "range", "allocator", "gateway", "gateway_path", "excludes")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        nad: Nad,
+        ipam_type: str,  # host-local, static, whereabouts
+        path: NodePath,  # the "subnet"/"range"/"address" key this pool comes from
+        net: ipnet.IPNet,
+        range: Range,  # inclusive, what the allocator hands out
+        allocator: tuple[Any, ...],  # pools with equal allocator keys share one allocation store
+        gateway: ipnet.IPAddr | None = None,
+        gateway_path: NodePath | None = None,
+        excludes: tuple[ipnet.IPNet, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "nad", nad)
+        object.__setattr__(self, "ipam_type", ipam_type)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "net", net)
+        object.__setattr__(self, "range", range)
+        object.__setattr__(self, "allocator", allocator)
+        object.__setattr__(self, "gateway", gateway)
+        object.__setattr__(self, "gateway_path", gateway_path)
+        object.__setattr__(self, "excludes", excludes)
 
     def hands_out(self, ip: ipnet.IPAddr) -> bool:
         """The allocator may give `ip` to a pod (host-local never gives its gateway)."""
@@ -39,13 +53,21 @@ class Pool:
         return f"{self.ipam_type} pool {ipnet.range_text(self.range)}"
 
 
-@dataclass
-class NadIpam:
+class NadIpam(Record):
     """The pools of one NAD and the problems (node path, message) that make its IPAM config invalid."""
 
-    nad: Nad
-    pools: list[Pool] = field(default_factory=list)
-    problems: list[tuple[NodePath, str]] = field(default_factory=list)
+    _fields = ("nad", "pools", "problems")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        nad: Nad,
+        pools: list[Pool] | None = None,
+        problems: list[tuple[NodePath, str]] | None = None,
+    ) -> None:
+        self.nad = nad
+        self.pools = [] if pools is None else pools
+        self.problems = [] if problems is None else problems
 
     def add(self, path: NodePath, message: str) -> None:
         self.problems.append((path, message))

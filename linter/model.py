@@ -12,12 +12,12 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from eksa_lint.findings import Fix, NodePath, ObjectId, Severity
 from eksa_lint.load.source import CsvRow, Document, SourceFile
+from eksa_lint.record import FrozenRecord, Record
 
 if TYPE_CHECKING:
     from eksa_lint.config import Settings
@@ -95,31 +95,54 @@ def parse_version(text: Any) -> tuple[int, ...] | None:
     return tuple(int(g) for g in m.groups(default="0"))
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(FrozenRecord):
     """A place a finding points at: a node path in a document, or a line/column of a file's text."""
 
-    file: SourceFile
-    doc: Document | None = None
-    path: NodePath = ()
-    at: str = "key"  # "key" or "value"
-    line: int | None = None
-    col: int | None = None
-    end_col: int | None = None
+    _fields = ("file", "doc", "path", "at", "line", "col", "end_col")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        file: SourceFile,
+        doc: Document | None = None,
+        path: NodePath = (),
+        at: str = "key",  # "key" or "value"
+        line: int | None = None,
+        col: int | None = None,
+        end_col: int | None = None,
+    ) -> None:
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "doc", doc)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "col", col)
+        object.__setattr__(self, "end_col", end_col)
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(FrozenRecord):
     """What a rule yields: a message at a place. The engine adds the rule, severity and file:line:col."""
 
-    ref: Ref
-    message: str
-    obj: Obj | None = None
-    related: tuple[tuple[Ref, str], ...] = ()
-    fix: Fix | None = None
-    # A rule whose checks differ in weight (e.g. a deprecation next to errors) may lower one finding's
-    # severity; a configured per-rule severity still wins.
-    severity: Severity | None = None
+    _fields = ("ref", "message", "obj", "related", "fix", "severity")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        ref: Ref,
+        message: str,
+        obj: Obj | None = None,
+        related: tuple[tuple[Ref, str], ...] = (),
+        fix: Fix | None = None,
+        # A rule whose checks differ in weight (e.g. a deprecation next to errors) may lower one finding's
+        # severity; a configured per-rule severity still wins.
+        severity: Severity | None = None,
+    ) -> None:
+        object.__setattr__(self, "ref", ref)
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "obj", obj)
+        object.__setattr__(self, "related", related)
+        object.__setattr__(self, "fix", fix)
+        object.__setattr__(self, "severity", severity)
 
 
 def objects_in(d: Any) -> list[tuple[NodePath, dict[str, Any]]]:
@@ -265,21 +288,32 @@ class Obj:
         return Violation(self.ref(tuple(path), at), message, self, tuple(related), fix)
 
 
-@dataclass(frozen=True)
-class HostFacts:
+class HostFacts(FrozenRecord):
     """What the config says about the cluster hosts' NICs."""
 
-    interfaces: tuple[str, ...] | None = None
-    primary_interface: str = "eth0"
+    _fields = ("interfaces", "primary_interface")
+    __slots__ = _fields
+
+    def __init__(self, interfaces: tuple[str, ...] | None = None, primary_interface: str = "eth0") -> None:
+        object.__setattr__(self, "interfaces", interfaces)
+        object.__setattr__(self, "primary_interface", primary_interface)
 
 
-@dataclass(frozen=True)
-class CniPlugin:
+class CniPlugin(FrozenRecord):
     """One plugin object of a NAD's CNI config; `path` is its node path from the NAD's document root."""
 
-    data: dict[str, Any]
-    path: NodePath
-    index: int  # position in `plugins` (0 for a single-plugin config)
+    _fields = ("data", "path", "index")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        path: NodePath,
+        index: int,  # position in `plugins` (0 for a single-plugin config)
+    ) -> None:
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "index", index)
 
     @property
     def type(self) -> str | None:
@@ -364,12 +398,19 @@ class Nad:
         return self.obj.namespace or "default"
 
 
-@dataclass(frozen=True)
-class Workload:
+class Workload(FrozenRecord):
     """An object with a pod template (Pod, Deployment, ..., CronJob)."""
 
-    obj: Obj
-    template_path: NodePath  # path of the pod template (the Pod itself for kind Pod)
+    _fields = ("obj", "template_path")
+    __slots__ = (*_fields, "__dict__")
+
+    def __init__(
+        self,
+        obj: Obj,
+        template_path: NodePath,  # path of the pod template (the Pod itself for kind Pod)
+    ) -> None:
+        object.__setattr__(self, "obj", obj)
+        object.__setattr__(self, "template_path", template_path)
 
     @cached_property
     def template(self) -> dict[str, Any]:
@@ -418,12 +459,15 @@ class Workload:
         return None
 
 
-@dataclass(frozen=True)
-class HardwareRow:
+class HardwareRow(FrozenRecord):
     """A row of a Tinkerbell hardware CSV."""
 
-    file: SourceFile
-    row: CsvRow
+    _fields = ("file", "row")
+    __slots__ = _fields
+
+    def __init__(self, file: SourceFile, row: CsvRow) -> None:
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "row", row)
 
     def get(self, column: str) -> str:
         return self.row.values.get(column, "")
@@ -983,12 +1027,21 @@ class Repo:
 
 
 
-@dataclass
-class RepoStats:
-    files: int = 0
-    documents: int = 0
-    objects: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+class RepoStats(Record):
+    _fields = ("files", "documents", "objects", "extra")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        files: int = 0,
+        documents: int = 0,
+        objects: int = 0,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.files = files
+        self.documents = documents
+        self.objects = objects
+        self.extra = {} if extra is None else extra
 
 
 class Subjects:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
+
+from eksa_lint.record import FrozenRecord, Record
 
 NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -13,22 +14,40 @@ MAX_IFNAME = 15  # IFNAMSIZ - 1
 MAC_RE = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
 
 
-@dataclass(frozen=True)
-class NetworkSelection:
+class NetworkSelection(FrozenRecord):
     """One element of the annotation (a NetworkSelectionElement)."""
 
-    name: str
-    namespace: str | None = None
-    interface: str | None = None
-    ips: tuple[str, ...] = ()
-    mac: str | None = None
-    json_form: bool = False
+    _fields = ("name", "namespace", "interface", "ips", "mac", "json_form")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        name: str,
+        namespace: str | None = None,
+        interface: str | None = None,
+        ips: tuple[str, ...] = (),
+        mac: str | None = None,
+        json_form: bool = False,
+    ) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "namespace", namespace)
+        object.__setattr__(self, "interface", interface)
+        object.__setattr__(self, "ips", ips)
+        object.__setattr__(self, "mac", mac)
+        object.__setattr__(self, "json_form", json_form)
 
 
-@dataclass
-class ParsedNetworks:
-    selections: list[NetworkSelection] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+class ParsedNetworks(Record):
+    _fields = ("selections", "errors")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        selections: list[NetworkSelection] | None = None,
+        errors: list[str] | None = None,
+    ) -> None:
+        self.selections = [] if selections is None else selections
+        self.errors = [] if errors is None else errors
 
 
 def _check_name(name: str, what: str, errors: list[str]) -> None:

@@ -6,10 +6,10 @@ import importlib
 import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eksa_lint.findings import ERROR, NOTE, WARNING, Severity
+from eksa_lint.record import FrozenRecord
 
 if TYPE_CHECKING:
     from eksa_lint.model import Repo, Violation
@@ -36,22 +36,43 @@ RULE_MODULES = (
 CheckFn = Callable[["Repo"], Iterable["Violation"]]
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    name: str
-    severity: Severity
-    summary: str
-    explanation: str
-    check: CheckFn
-    tags: tuple[str, ...] = ()
-    fixable: str | None = None  # None, "safe", "unsafe" or "safe/unsafe"
-    # Rules whose findings come from the loader or engine (EKSA001-009) set this: the engine then
-    # does not call `check` but emits them itself.
-    engine: bool = False
-    needs_base: bool = False
-    module: str = ""
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+class Rule(FrozenRecord):
+    _fields = (
+        "id", "name", "severity", "summary", "explanation", "check", "tags", "fixable", "engine",
+        "needs_base", "module", "extra",
+    )
+    __slots__ = _fields
+    _compare = _fields[:-1]  # not extra (field(compare=False, hash=False))
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        severity: Severity,
+        summary: str,
+        explanation: str,
+        check: CheckFn,
+        tags: tuple[str, ...] = (),
+        fixable: str | None = None,  # None, "safe", "unsafe" or "safe/unsafe"
+        # Rules whose findings come from the loader or engine (EKSA001-009) set this: the engine then
+        # does not call `check` but emits them itself.
+        engine: bool = False,
+        needs_base: bool = False,
+        module: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "severity", severity)
+        object.__setattr__(self, "summary", summary)
+        object.__setattr__(self, "explanation", explanation)
+        object.__setattr__(self, "check", check)
+        object.__setattr__(self, "tags", tags)
+        object.__setattr__(self, "fixable", fixable)
+        object.__setattr__(self, "engine", engine)
+        object.__setattr__(self, "needs_base", needs_base)
+        object.__setattr__(self, "module", module)
+        object.__setattr__(self, "extra", {} if extra is None else extra)
 
     @property
     def family(self) -> str:

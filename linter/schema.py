@@ -9,19 +9,29 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from eksa_lint.record import FrozenRecord
 
 NodePath = tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class SchemaProblem:
-    path: NodePath
-    message: str
-    at: str = "value"
-    suggestion: str | None = None  # an unambiguous rename for an unknown field
+class SchemaProblem(FrozenRecord):
+    _fields = ("path", "message", "at", "suggestion")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        path: NodePath,
+        message: str,
+        at: str = "value",
+        suggestion: str | None = None,  # an unambiguous rename for an unknown field
+    ) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "suggestion", suggestion)
 
 
 @cache
@@ -298,13 +308,23 @@ def crd_to_jsonschema(node: Any, strict: bool = True, top: bool = True) -> Any:
     return out
 
 
-@dataclass(frozen=True)
-class CrdSchema:
-    group: str
-    kind: str
-    version: str
-    schema: dict[str, Any]
-    source: str  # the CRD file
+class CrdSchema(FrozenRecord):
+    _fields = ("group", "kind", "version", "schema", "source")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        group: str,
+        kind: str,
+        version: str,
+        schema: dict[str, Any],
+        source: str,  # the CRD file
+    ) -> None:
+        object.__setattr__(self, "group", group)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "schema", schema)
+        object.__setattr__(self, "source", source)
 
 
 def crd_schemas_from_data(data: Any, source: str, strict: bool = True) -> list[CrdSchema]:

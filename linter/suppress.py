@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from eksa_lint.load.source import SourceFile
+from eksa_lint.record import Record
 
 ANNOTATION = "eksa-lint.io/disable"
 _COMMENT_RE = re.compile(
@@ -14,25 +14,47 @@ _COMMENT_RE = re.compile(
 )
 
 
-@dataclass
-class Suppression:
+class Suppression(Record):
     """One rule code named by one suppression comment or annotation."""
 
-    code: str  # an ID, an ID prefix, a rule name, or "all"
-    scope: str  # "line", "file" or "object"
-    file: str
-    line: int  # the comment's line (or the annotation key's line)
-    col: int
-    end_col: int
-    applies_to: int | None = None  # the line it covers, for "line" scope
-    justification: str = ""
-    obj_key: tuple[str, str, str | None, str | None] | None = None
-    used: bool = False
-    # Character span of the code inside the comment, for the "remove unused suppression" fix.
-    span: tuple[int, int] = (0, 0)
-    siblings: int = 1
-    comment_span: tuple[int, int] = (0, 0)
-    extra: dict[str, str] = field(default_factory=dict)
+    _fields = (
+        "code", "scope", "file", "line", "col", "end_col", "applies_to", "justification", "obj_key", "used",
+        "span", "siblings", "comment_span", "extra",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        code: str,  # an ID, an ID prefix, a rule name, or "all"
+        scope: str,  # "line", "file" or "object"
+        file: str,
+        line: int,  # the comment's line (or the annotation key's line)
+        col: int,
+        end_col: int,
+        applies_to: int | None = None,  # the line it covers, for "line" scope
+        justification: str = "",
+        obj_key: tuple[str, str, str | None, str | None] | None = None,
+        used: bool = False,
+        # Character span of the code inside the comment, for the "remove unused suppression" fix.
+        span: tuple[int, int] = (0, 0),
+        siblings: int = 1,
+        comment_span: tuple[int, int] = (0, 0),
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.code = code
+        self.scope = scope
+        self.file = file
+        self.line = line
+        self.col = col
+        self.end_col = end_col
+        self.applies_to = applies_to
+        self.justification = justification
+        self.obj_key = obj_key
+        self.used = used
+        self.span = span
+        self.siblings = siblings
+        self.comment_span = comment_span
+        self.extra = {} if extra is None else extra
 
     def matches(self, rule_id: str, rule_name: str) -> bool:
         c = self.code.strip()

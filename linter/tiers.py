@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from eksa_lint.findings import Severity
+from eksa_lint.record import FrozenRecord
 
 SUPPORTED, WORKS_UNSUPPORTED, ABSENT = "supported", "works-unsupported", "absent"
 
 
-@dataclass(frozen=True)
-class Feature:
-    key: str
-    label: str
-    row: str
-    cells: dict[str, str]
+class Feature(FrozenRecord):
+    _fields = ("key", "label", "row", "cells")
+    __slots__ = _fields
+
+    def __init__(self, key: str, label: str, row: str, cells: dict[str, str]) -> None:
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "row", row)
+        object.__setattr__(self, "cells", cells)
 
     def severity(self, target: str) -> Severity | None:
         """None when the target supports it; a warning when it works unsupported; an error when absent."""

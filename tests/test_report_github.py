@@ -42,12 +42,12 @@ def test_one_command_per_active_finding_with_levels(tmp_path: Path) -> None:
 
 
 def test_message_and_path_are_escaped(tmp_path: Path) -> None:
-    import dataclasses
+    from eksa_lint.record import replace
 
     result = lint_fixture(tmp_path)
     f = Finding("EKSA002", "duplicate-key", Severity.WARNING, "50% done\nnext line",
                 Location("a,b:c.yaml", 2, 3, 2, 5))  # fmt: skip
-    (line,) = _render(dataclasses.replace(result, findings=[f]))
+    (line,) = _render(replace(result, findings=[f]))
     assert (
         line
         == "::warning file=a%2Cb%3Ac.yaml,line=2,col=3,endLine=2,endColumn=5,title=EKSA002 duplicate-key::50%25 done%0Anext line"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 from eksa_lint.findings import Finding, Location, Severity
+from eksa_lint.record import replace
 from eksa_lint.registry import all_rules
 from eksa_lint.report import sarif_report
 from eksa_lint.report.sarif_report import build
@@ -111,8 +111,8 @@ def _fake(i: int, sev: Severity) -> Finding:
 
 def test_results_over_the_code_scanning_limit_keep_the_most_severe(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     result = lint_fixture(tmp_path)
-    result = dataclasses.replace(result, findings=[_fake(0, Severity.NOTE), _fake(1, Severity.ERROR),
-                                                   _fake(2, Severity.WARNING), _fake(3, Severity.ERROR)])  # fmt: skip
+    result = replace(result, findings=[_fake(0, Severity.NOTE), _fake(1, Severity.ERROR),
+                                       _fake(2, Severity.WARNING), _fake(3, Severity.ERROR)])  # fmt: skip
     monkeypatch.setattr(sarif_report, "MAX_RESULTS", 2)
     run = build(result)["runs"][0]
     assert [r["message"]["text"] for r in run["results"]] == ["m1", "m3"]
@@ -121,7 +121,7 @@ def test_results_over_the_code_scanning_limit_keep_the_most_severe(tmp_path: Pat
 
 
 def test_internal_error_marks_the_invocation_unsuccessful(tmp_path: Path) -> None:
-    result = dataclasses.replace(lint_fixture(tmp_path), internal_errors=1)
+    result = replace(lint_fixture(tmp_path), internal_errors=1)
     assert build(result)["runs"][0]["invocations"][0]["executionSuccessful"] is False
 
 
@@ -130,7 +130,7 @@ def test_uris_are_percent_encoded_and_valid(shared: Path, tmp_path: Path) -> Non
     f = Finding(
         "EKSA002", "duplicate-key", Severity.ERROR, "m", Location("dir with space/ü#1.yaml", 1, 1, 1, 2)
     )
-    doc = build(dataclasses.replace(result, findings=[f]))
+    doc = build(replace(result, findings=[f]))
     validate(shared, doc)
     loc = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"] == "dir%20with%20space/%C3%BC%231.yaml"

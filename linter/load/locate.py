@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from eksa_lint.load.jsonpos import JsonSyntaxError, compose_json
 from eksa_lint.load.positions import scalar_source_map
 from eksa_lint.load.source import SourceFile
+from eksa_lint.record import FrozenRecord
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MERGE = "tag:yaml.org,2002:merge"
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(FrozenRecord):
     """0-based character offsets in the file, and whether the path was found in full."""
 
-    start: int
-    end: int
-    exact: bool
+    _fields = ("start", "end", "exact")
+    __slots__ = _fields
+
+    def __init__(self, start: int, end: int, exact: bool) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "exact", exact)
 
 
 class _Embedded:

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from eksa_lint.load.positions import LineIndex
+from eksa_lint.record import FrozenRecord
 from yaml.nodes import Node
 
 
-@dataclass(frozen=True)
-class LoadProblem:
+class LoadProblem(FrozenRecord):
     """A loader finding (EKSA001-EKSA007) at a 1-based position of its file."""
 
-    rule_id: str
-    message: str
-    line: int = 1
-    col: int = 1
-    end_line: int | None = None
-    end_col: int | None = None
+    _fields = ("rule_id", "message", "line", "col", "end_line", "end_col")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        rule_id: str,
+        message: str,
+        line: int = 1,
+        col: int = 1,
+        end_line: int | None = None,
+        end_col: int | None = None,
+    ) -> None:
+        object.__setattr__(self, "rule_id", rule_id)
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "col", col)
+        object.__setattr__(self, "end_line", end_line)
+        object.__setattr__(self, "end_col", end_col)
 
 
 class SourceFile:
@@ -139,11 +150,14 @@ class Document:
         return f"Document({self.file.path!r}, {self.index})"
 
 
-@dataclass(frozen=True)
-class CsvRow:
+class CsvRow(FrozenRecord):
     """One data row of a CSV file: its 1-based line, values by column name, and 1-based column of each cell."""
 
-    line: int
-    values: dict[str, str]
-    columns: dict[str, int]
-    raw: str
+    _fields = ("line", "values", "columns", "raw")
+    __slots__ = _fields
+
+    def __init__(self, line: int, values: dict[str, str], columns: dict[str, int], raw: str) -> None:
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "raw", raw)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
+
+from eksa_lint.record import FrozenRecord
 
 if TYPE_CHECKING:
     from eksa_lint.engine import RunResult
@@ -12,14 +13,25 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
-@dataclass(frozen=True)
-class ReportOptions:
-    color: bool = False
-    show_source: bool = False  # the offending line with a caret under the column (text, on a TTY)
-    summary: bool = True
-    quiet: bool = False
-    statistics: bool = False
-    show_suppressed: bool = False
+class ReportOptions(FrozenRecord):
+    _fields = ("color", "show_source", "summary", "quiet", "statistics", "show_suppressed")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        color: bool = False,
+        show_source: bool = False,  # the offending line with a caret under the column (text, on a TTY)
+        summary: bool = True,
+        quiet: bool = False,
+        statistics: bool = False,
+        show_suppressed: bool = False,
+    ) -> None:
+        object.__setattr__(self, "color", color)
+        object.__setattr__(self, "show_source", show_source)
+        object.__setattr__(self, "summary", summary)
+        object.__setattr__(self, "quiet", quiet)
+        object.__setattr__(self, "statistics", statistics)
+        object.__setattr__(self, "show_suppressed", show_suppressed)
 
 
 class Reporter(Protocol):
