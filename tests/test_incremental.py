@@ -6,8 +6,8 @@ lazy cache; these tests lint each file alone (cold cache, warm cache, no cache) 
 
 from __future__ import annotations
 
-import random
 import os
+import random
 import shutil
 import subprocess
 import sys
