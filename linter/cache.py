@@ -439,6 +439,7 @@ class ContextView:
         self.skip = skip
         self.prefix = cache.root.rstrip(os.sep) + os.sep
         self._shells: dict[str, SourceFile] = {}
+        self._checked: set[str] = set()
 
     def kinds(self) -> list[str]:
         return list(self.cache.objects)
@@ -458,8 +459,10 @@ class ContextView:
     def files(self, kinds: tuple[str, ...] | None = None) -> list[SourceFile]:
         """The served files (of these kinds), in path order."""
         out = []
-        skip, shells = self.skip, self._shells
-        for p, e in self.cache.files.items():
+        skip, shells, files = self.skip, self._shells, self.cache.files
+        # hardware CSVs: the cache keeps their rows in a table of their own, no need to look at every entry
+        entries = ((p, files[p]) for p in self.cache.csv if p in files) if kinds == ("csv",) else files.items()
+        for p, e in entries:
             if p in skip or (kinds is not None and e[0] not in kinds):
                 continue
             f = shells.get(p)
@@ -488,15 +491,30 @@ class ContextView:
         self._shells[path] = f
         return f
 
+    def _items(self, kind: str) -> list[tuple[Any, ...]]:
+        """A kind's object tuples, their shapes checked (C-level, once per kind): CacheCorrupt if the index
+        holds something this module did not write."""
+        items = self.cache.objects.get(kind, [])
+        if kind not in self._checked:
+            if type(items) is not list:
+                raise CacheCorrupt(kind)
+            if items and not (
+                set(map(type, items)) == {tuple} and set(map(len, items)) == {6}
+                and set(map(itemgetter(0), items)) <= self.cache.files.keys()
+                and set(map(type, map(itemgetter(1), items))) == {int}
+                and set(map(type, map(itemgetter(2), items))) == {tuple}
+                and set(map(type, map(itemgetter(3), items))) == {str}
+                and set(map(type, map(itemgetter(4), items))) <= {str, type(None)}
+                and set(map(type, map(itemgetter(5), items))) <= {str, type(None)}
+            ):
+                raise CacheCorrupt(kind)
+            self._checked.add(kind)
+        return items
+
     def identities(self, kind: str) -> list[tuple[str, str, Any, Any]]:
         """(path, apiVersion, name, namespace) of each served object of `kind`, creating nothing."""
-        skip, out = self.skip, []
-        for t in self.cache.objects.get(kind, ()):
-            if type(t) is not tuple or len(t) != 6 or type(t[3]) is not str or t[0] not in self.cache.files:
-                raise CacheCorrupt(kind)
-            if t[0] not in skip:
-                out.append((t[0], t[3], t[4], t[5]))
-        return out
+        skip = self.skip
+        return [(t[0], t[3], t[4], t[5]) for t in self._items(kind) if t[0] not in skip]
 
     def objects(self, kind: str, namespace: Any = ..., in_path: Any = None
                 ) -> list[tuple[SourceFile, Document, Any, str, Any, Any]]:
@@ -505,30 +523,22 @@ class ContextView:
         those whose path passes `in_path` when given. Raises CacheCorrupt on an entry it did not write."""
         from eksa_lint.model import CLUSTER_SCOPED_KINDS
 
+        items = self._items(kind)
+        if type(namespace) is str or namespace is None:
+            if (kind in CLUSTER_SCOPED_KINDS) != (namespace is None):
+                return []  # a cluster-scoped kind has no namespace; a namespaced one always has one
+            if namespace is not None:
+                items = [t for t in items if (t[5] or "default") == namespace]
+        if in_path is not None:
+            items = [t for t in items if in_path(t[0])]
         out = []
         skip, shells, files = self.skip, self._shells, self.cache.files
-        items = self.cache.objects.get(kind, [])
-        if type(items) is not list:
-            raise CacheCorrupt(kind)
-        by_ns = type(namespace) is str or namespace is None
-        if by_ns and (kind in CLUSTER_SCOPED_KINDS) != (namespace is None):
-            return []  # a cluster-scoped kind has no namespace; a namespaced one always has one
-        for t in items:
-            if type(t) is not tuple or len(t) != 6:
-                raise CacheCorrupt(kind)
-            path, index, base, av, name, ns = t
-            if type(index) is not int or type(base) is not tuple or type(av) is not str \
-                    or (name is not None and type(name) is not str) or (ns is not None and type(ns) is not str):
-                raise CacheCorrupt(kind)
-            if path in skip or (by_ns and namespace is not None and (ns or "default") != namespace) \
-                    or (in_path is not None and not in_path(path)):
+        for path, index, base, av, name, ns in items:
+            if path in skip:
                 continue
             f = shells.get(path)
             if f is None:
-                entry = files.get(path)
-                if entry is None:
-                    raise CacheCorrupt(path)  # an object of a file the index does not have
-                f = self._shell(path, entry)
+                f = self._shell(path, files[path])
             docs = f.documents
             doc = docs[0] if docs and docs[0].index == index else next((d for d in docs if d.index == index), None)
             if doc is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -38,7 +37,7 @@ CheckFn = Callable[["Repo"], Iterable["Violation"]]
 
 class Rule(FrozenRecord):
     _fields = (
-        "id", "name", "severity", "summary", "explanation", "check", "tags", "fixable", "engine",
+        "id", "name", "severity", "summary", "doc", "check", "tags", "fixable", "engine",
         "needs_base", "module", "extra",
     )
     __slots__ = _fields
@@ -65,7 +64,7 @@ class Rule(FrozenRecord):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "severity", severity)
         object.__setattr__(self, "summary", summary)
-        object.__setattr__(self, "explanation", explanation)
+        object.__setattr__(self, "doc", explanation)  # as written; `explanation` is it dedented
         object.__setattr__(self, "check", check)
         object.__setattr__(self, "tags", tags)
         object.__setattr__(self, "fixable", fixable)
@@ -73,6 +72,16 @@ class Rule(FrozenRecord):
         object.__setattr__(self, "needs_base", needs_base)
         object.__setattr__(self, "module", module)
         object.__setattr__(self, "extra", {} if extra is None else extra)
+
+    @property
+    def explanation(self) -> str:
+        """The rule's documentation (Markdown), dedented when first asked for: a check run never needs it."""
+        got = _CLEAN.get(self.doc)
+        if got is None:
+            import inspect
+
+            got = _CLEAN[self.doc] = inspect.cleandoc(self.doc)
+        return got
 
     @property
     def family(self) -> str:
@@ -100,6 +109,7 @@ class Rule(FrozenRecord):
 
 
 _REGISTRY: dict[str, Rule] = {}
+_CLEAN: dict[str, str] = {}
 _LOADED = False
 
 
@@ -133,7 +143,7 @@ def rule(
             name=name,
             severity=severity,
             summary=summary,
-            explanation=inspect.cleandoc(fn.__doc__ or ""),
+            explanation=fn.__doc__ or "",
             check=fn,
             tags=tuple(tags),
             fixable=fixable,
