@@ -23,7 +23,7 @@ _JSON_TYPES = (dict, list, str, int, float, bool, type(None))
 _LINE_BREAKS = re.compile("[\n\r\u2028\u2029]")
 
 
-class _Unknown(Exception):  # noqa: N818 - internal signal
+class _Unknown(Exception):
     pass
 
 
