@@ -95,9 +95,8 @@ def _valid(s: Any, v: Any, root: Any, depth: int) -> bool:
         types = t if type(t) is list else [t]
         if not any(_is_type(x, v) for x in types):
             return False
-    if "enum" in s:
-        if type(s["enum"]) is not list or not any(_json_eq(v, e) for e in s["enum"]):
-            return False
+    if "enum" in s and (type(s["enum"]) is not list or not any(_json_eq(v, e) for e in s["enum"])):
+        return False
     if "const" in s and not _json_eq(v, s["const"]):
         return False
     if "$ref" in s and not _valid(_resolve(root, s["$ref"]), v, root, depth + 1):
