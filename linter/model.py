@@ -619,6 +619,39 @@ def _glob_match(path: str, patterns: Iterable[str]) -> bool:
     return rx.match(path) is not None or rx.match(os.path.basename(path)) is not None
 
 
+def _longest_literal(pattern: str) -> str:
+    """The longest run of a glob without wildcards: any path the glob matches (as a whole or by its file name)
+    contains it."""
+    best, run, i = "", [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c in "*?[":
+            if c == "[":
+                j = pattern.find("]", i + 2)
+                i = len(pattern) if j < 0 else j
+            best, run = max(best, "".join(run), key=len), []
+        else:
+            run.append(c)
+        i += 1
+    return max(best, "".join(run), key=len)
+
+
+def _paths_matching(paths: list[str], patterns: tuple[str, ...]) -> list[str]:
+    """The paths a glob matches (`_glob_match`). A one-file run asks this of every path of the repo: one scan
+    of all paths for the globs' literal parts (C-level) picks the few candidates that are matched exactly."""
+    literals = {_longest_literal(p) for p in patterns}
+    if "" in literals or any("\n" in p for p in paths):
+        return [p for p in paths if _glob_match(p, patterns)]
+    joined = "\n".join(paths)
+    rx = re.compile("|".join(re.escape(x) for x in sorted(literals, key=len, reverse=True)))
+    found: set[str] = set()
+    for m in rx.finditer(joined):
+        start = joined.rfind("\n", 0, m.start()) + 1
+        end = joined.find("\n", m.end())
+        found.add(joined[start:end if end >= 0 else len(joined)])
+    return [p for p in paths if p in found and _glob_match(p, patterns)]
+
+
 @functools.lru_cache(maxsize=256)
 def _globs_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """One compiled regex for a set of fnmatch globs (fnmatch.fnmatch per pattern and file was a hot spot)."""
@@ -866,7 +899,7 @@ class Repo:
         if self.context is not None:
             paths.extend(self.context.paths())
         paths.sort()
-        out = (self.file(p) for p in paths if _glob_match(p, patterns))
+        out = (self.file(p) for p in _paths_matching(paths, tuple(patterns)))
         return tuple(f for f in out if f is not None and f.text)
 
     def text_violation(self, file: SourceFile, line: int, col: int, message: str, end_col: int | None = None

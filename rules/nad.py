@@ -381,9 +381,11 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     """
     if not repo.subjects.clusters:
         return  # findings are on Clusters
-    owners = {id(c): c for path, group, _, _ in repo.identities("NetworkAttachmentDefinition")
+    owners = {id(c) for path, group, _, _ in repo.identities("NetworkAttachmentDefinition")
               if group == NAD_GROUP and (c := repo.cluster_for(path)) is not None}
-    for c in owners.values():
+    for c in repo.subjects.clusters:
+        if id(c) not in owners:
+            continue
         cil = c.cilium
         if cil is None:
             continue
