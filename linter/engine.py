@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
 import os
 import re
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -99,6 +97,8 @@ def fingerprint(rule_id: str, ref: Ref, obj: Obj | None, extra: str = "") -> str
         anchor = "/".join(str(p) for p in ref.path)
     ident = _object_key(obj) or (f"doc{ref.doc.index}" if ref.doc is not None else "")
     raw = f"{rule_id}\x1f{ref.file.path}\x1f{ident}\x1f{anchor}\x1f{extra}"
+    import hashlib  # here: a run without findings does not need it
+
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -289,6 +289,8 @@ class Engine:
                 internal += 1
                 tb = exc.__traceback__
                 obj = _culprit(tb)
+                import traceback
+
                 where = traceback.extract_tb(tb)[-1] if tb else None
                 site = f" ({os.path.basename(where.filename)}:{where.lineno})" if where else ""
                 msg = (

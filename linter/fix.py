@@ -8,7 +8,6 @@ re-wraps long lines, so it is only used to check that a fixed file is still YAML
 
 from __future__ import annotations
 
-import difflib
 import io
 from collections.abc import Iterable
 from typing import Any
@@ -186,6 +185,8 @@ def plan(findings: Iterable[Finding], files: Iterable[SourceFile], unsafe: bool)
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
+    import difflib
+
     return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{path}"))
 
 

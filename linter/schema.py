@@ -7,7 +7,6 @@ the value. `jsonschema_rs` is imported inside functions only, so importing eksa_
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import sys
@@ -157,6 +156,8 @@ def _article(t: str) -> str:
 
 
 def _convert(root: dict[str, Any], err: Any, instance: Any) -> list[SchemaProblem]:
+    import difflib
+
     path = tuple(err.instance_path)
     spath = list(err.schema_path)
     kind = type(err.kind).__name__

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
@@ -157,6 +156,8 @@ def load_doc_blocks(file: SourceFile) -> None:
 
 def load_csv(file: SourceFile) -> None:
     """Parse a CSV with a header row into rows that keep their line and each cell's column."""
+    import csv
+
     text = file.text
     lines = text.splitlines(keepends=False)
     if not lines:
