@@ -69,10 +69,36 @@ def _git(args: list[str], cwd: str) -> str | None:
     return out.stdout.decode("utf-8", "surrogateescape")
 
 
+_GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")
+
+
 def git_toplevel(path: str) -> str | None:
+    """The work tree root git would use for `path` (as `git rev-parse --show-toplevel`), found by looking for
+    `.git` in its folder and the ones above (a run asks this several times; each git process costs ms). With
+    git's discovery variables set, git itself is asked. A `.git` git then refuses (an unsafe owner, say) makes
+    the later git commands fail, and discovery walks the folder instead, as outside git."""
     d = path if os.path.isdir(path) else os.path.dirname(path) or "."
+    if not any(k in os.environ for k in _GIT_ENV):
+        cur = os.path.realpath(d)
+        while True:
+            dotgit = os.path.join(cur, ".git")
+            if os.path.isfile(os.path.join(dotgit, "HEAD")) or _is_gitfile(dotgit):
+                return cur
+            parent = os.path.dirname(cur)
+            if parent == cur:
+                return None
+            cur = parent
     out = _git(["rev-parse", "--show-toplevel"], d)
     return os.path.realpath(out.strip()) if out else None
+
+
+def _is_gitfile(path: str) -> bool:
+    """A worktree's or submodule's `.git` file: "gitdir: PATH"."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(8) == b"gitdir: "
+    except OSError:
+        return False
 
 
 def find_root(paths: Iterable[str], cwd: str) -> tuple[str, bool]:
