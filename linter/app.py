@@ -104,8 +104,6 @@ def _fix_passes(engine: Engine, result: RunResult, unsafe: bool, base_repo: Any
 
 def run_check(req: CheckRequest, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run one check; returns the exit code. Raises ConfigError for configuration/usage problems."""
-    from eksa_lint import baseline as baseline_mod
-    from eksa_lint import fix as fix_mod
     from eksa_lint.discover import find_root
 
     stdout = stdout or sys.stdout
@@ -139,6 +137,8 @@ def run_check(req: CheckRequest, stdout: TextIO | None = None, stderr: TextIO | 
         result, originals, fixed_total = _fix_passes(engine, result, req.unsafe_fixes, base_repo)
         current = {f.path: f for f in result.files}
         if req.diff:
+            from eksa_lint import fix as fix_mod
+
             for path, old in sorted(originals.items()):
                 stdout.write(fix_mod.unified_diff(path, old, current[path].text))
             stderr.write(f"{fixed_total} fix{'es' * (fixed_total != 1)} available (not applied: --diff)\n")
@@ -150,12 +150,16 @@ def run_check(req: CheckRequest, stdout: TextIO | None = None, stderr: TextIO | 
             stderr.write(f"Fixed {fixed_total} finding{'s' * (fixed_total != 1)}.\n")
 
     if req.write_baseline:
+        from eksa_lint import baseline as baseline_mod
+
         n = baseline_mod.write(result.findings, os.path.join(cwd, req.write_baseline))
         stderr.write(f"Wrote {n} finding{'s' * (n != 1)} to {req.write_baseline}.\n")
         return EXIT_CLEAN
     bl = req.baseline or s.baseline
     if bl:
         bl_path = bl if os.path.isabs(bl) else os.path.join(cwd if req.baseline else root, bl)
+        from eksa_lint import baseline as baseline_mod
+
         entries = baseline_mod.read(bl_path)
         shown = os.path.relpath(bl_path, root).replace(os.sep, "/")
         reported = {f.path for f in result.files if f.reported}

@@ -104,6 +104,7 @@ class ContextCache:
         self.csv: dict[str, tuple[Any, ...]] = {}
         self.racy: dict[str, bytes] = {}
         self.ignored: list[str] = []  # ls-files entries of files that are not candidates
+        self._known: dict[str, str] | None = None
         self.token = b""
         self.written_ns = 0  # when the index was written: stat keys changed within RACY_NS of it are racy
         self.data_size = 0  # bytes of the data file the index knows of
@@ -124,6 +125,9 @@ class ContextCache:
                         and _well_formed(files, objects, extra)):
                     self.files, self.objects, self.extra, self.csv, self.racy = files, objects, extra, csv, racy
                     self.ignored = ignored
+                    known = loaded.get("known")
+                    if type(known) is dict and set(known.values()) <= files.keys() | {""}:
+                        self._known = known
                     self.token = loaded["token"]
                     self.written_ns = int(loaded["written_ns"])
                     self.data_size = int(loaded["data_size"])
@@ -152,11 +156,14 @@ class ContextCache:
         return out
 
     def known(self) -> dict[str, str]:
-        """{ls-files entry: path} of the entries the cache holds files for, and {entry: ""} of those it ignores."""
-        table = dict.fromkeys(self.ignored, "")
-        for p, e in self.files.items():
-            if type(e[1]) is str:
-                table[e[1]] = p
+        """{ls-files entry: path} of the entries the cache holds files for, and {entry: ""} of those it ignores
+        (kept in the index: the entries are the same str objects as the files' keys, read once)."""
+        table = self._known
+        if table is None:
+            table = dict.fromkeys(self.ignored, "")
+            for p, e in self.files.items():
+                if type(e[1]) is str:
+                    table[e[1]] = p
         return table
 
     def plan(self, context: dict[str, tuple[str, Any]], stale: list[str], listing: Any,
@@ -361,10 +368,18 @@ class ContextCache:
         payload = marshal.dumps({"version": VERSION, "settings": self.settings_key, "token": self.token,
                                  "written_ns": written, "data_size": data_size, "files": files,
                                  "objects": objects, "extra": extra, "csv": csv, "racy": racy,
-                                 "ignored": self.ignored})
+                                 "ignored": self.ignored, "known": (known := self._table(files))})
         self._write(self.index_path, zlib.crc32(payload).to_bytes(4, "little") + payload)
         self.files, self.objects, self.extra, self.csv, self.racy = files, objects, extra, csv, racy
         self.new, self.dirty, self.written_ns, self.data_size = {}, False, written, data_size
+        self._known = known
+
+    def _table(self, files: dict[str, tuple[Any, ...]]) -> dict[str, str]:
+        table = dict.fromkeys(self.ignored, "")
+        for p, e in files.items():
+            if type(e[1]) is str:
+                table[e[1]] = p
+        return table
 
     def _append(self, blobs: list[bytes]) -> tuple[list[int], int] | None:
         """Append blobs to the data file this index belongs to: (their offsets, new size), or None when there is

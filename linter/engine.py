@@ -15,7 +15,6 @@ from eksa_lint.cache import CacheCorrupt
 from eksa_lint.config import Settings
 from eksa_lint.discover import Discovery, discover
 from eksa_lint.findings import Finding, Fix, Location, Severity
-from eksa_lint.fix import with_edits
 from eksa_lint.load import load_file
 from eksa_lint.load.locate import locate
 from eksa_lint.load.source import SourceFile
@@ -100,6 +99,12 @@ def fingerprint(rule_id: str, ref: Ref, obj: Obj | None, extra: str = "") -> str
     import hashlib  # here: a run without findings does not need it
 
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _with_edits(fix: Fix, doc: Any) -> Fix:
+    from eksa_lint.fix import with_edits  # here: most runs have nothing to fix
+
+    return with_edits(fix, doc)
 
 
 def _culprit(tb: Any) -> Obj | None:
@@ -272,7 +277,7 @@ class Engine:
                     obj=v.obj.identity if v.obj is not None else None,
                     fingerprint=fp,
                     related=tuple((resolve(r), msg) for r, msg in v.related),
-                    fix=with_edits(v.fix, v.ref.doc) if v.fix is not None else None,
+                    fix=_with_edits(v.fix, v.ref.doc) if v.fix is not None else None,
                 )
             )
 

@@ -7,7 +7,6 @@ import os
 import re
 from typing import Any
 
-from eksa_lint.load.docs_extract import doc_kind, extract_blocks, masked
 from eksa_lint.load.source import CsvRow, Document, LoadProblem, SourceFile
 from eksa_lint.load.yaml_loader import load_json, load_yaml
 
@@ -133,6 +132,8 @@ def load_file(
 
 def load_doc_blocks(file: SourceFile) -> None:
     """Load the manifests held in a Markdown or shell file's blocks as documents of that file."""
+    from eksa_lint.load.docs_extract import doc_kind, extract_blocks, masked  # docs mode only
+
     kind = doc_kind(file.path)
     if kind is None or ("apiVersion" not in file.text and "kind:" not in file.text):
         return
