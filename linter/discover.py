@@ -41,6 +41,8 @@ class Discovery:
     @property
     def files(self) -> tuple[SourceFile, ...]:
         """Every file, reported and context, as SourceFiles in path order (for a run without the cache)."""
+        if self.listing is not None and self.listing.fast:
+            raise ValueError("a discovery made with the cache's known entries lists only what changed")
         out = list(self.reported)
         prefix = self.root.rstrip(os.sep) + os.sep
         for rel, (kind, key) in self.context.items():
