@@ -186,7 +186,8 @@ def main() -> None:
                            check=True, env=env)
 
         def one_file(path: Path, *extra: str) -> None:
-            subprocess.run([exe, "check", str(path.relative_to(tmp)), *extra], cwd=tmp, check=False,
+            # the pre-commit hook's entry (.pre-commit-hooks.yaml): `eksa-lint check --base HEAD FILES`
+            subprocess.run([exe, "check", "--base", "HEAD", str(path.relative_to(tmp)), *extra], cwd=tmp, check=False,
                            capture_output=True, env=env)
 
         for path in changed.values():

@@ -114,9 +114,20 @@ def run_check(req: CheckRequest, stdout: TextIO | None = None, stderr: TextIO | 
         from eksa_lint.schema import user_crd_schemas
 
         user_crd_schemas(tuple(s.crds))
-    root, _ = find_root(req.paths, cwd)
+    root, in_git = find_root(req.paths, cwd)
     base_repo: Any = None
-    if req.base:
+    if req.base == "HEAD" and in_git:
+        # The pre-commit hook passes --base HEAD on every commit: in a work tree HEAD always resolves (to a
+        # commit, or to nothing before the first commit), so resolve it only if a change-aware rule asks
+        # (it does when a Cluster is reported), saving a git process in every other run.
+        from eksa_lint.gitbase import load_commit, resolve_base
+
+        def head() -> Any:
+            commit = resolve_base(root, "HEAD")
+            return None if commit is None else load_commit(root, "HEAD", commit, s)
+
+        base_repo = functools.cache(head)
+    elif req.base:
         from eksa_lint.gitbase import BaseRevisionError, load_commit, resolve_base
 
         try:
