@@ -54,12 +54,25 @@ def _pairs(repo: Repo) -> Iterator[tuple[EksaCluster, EksaCluster | None, EksaCl
     base = repo.base
     if base is None:
         return
-    by_name = {(c.obj.namespace or "default", c.name): c for c in base.clusters}
+    by_name: dict[tuple[str, Any], list[EksaCluster]] = {}
+    for b in base.clusters:
+        by_name.setdefault((b.obj.namespace or "default", b.name), []).append(b)
     by_place = {(c.obj.path, c.obj.doc.index): c for c in base.clusters}
+    now: dict[tuple[str, Any], int] = {}
+    for c in repo.clusters:
+        key = (c.obj.namespace or "default", c.name)
+        now[key] = now.get(key, 0) + 1
     for c in repo.subjects.clusters:
-        old = by_name.get((c.obj.namespace or "default", c.name))
-        if old is not None:
-            yield c, old, None
+        key = (c.obj.namespace or "default", c.name)
+        named = by_name.get(key, [])
+        if len(named) > 1 or now.get(key, 0) > 1:
+            # several files define a Cluster of that name (fixtures, or one per environment folder): the one
+            # in the same file is this one's past; another file's is not
+            named = [b for b in named if b.obj.path == c.obj.path]
+            if len(named) != 1:
+                continue
+        if named:
+            yield c, named[0], None
             continue
         place = by_place.get((c.obj.path, c.obj.doc.index))
         yield c, None, place if place is not None and place.name != c.name else None

@@ -171,3 +171,17 @@ def test_base_is_read_only_when_a_cluster_is_reported(tmp_path: Path, monkeypatc
     assert code == 0 and "EKSA" not in out and reads == []
     code, out = check("clusters/edge.yaml")
     assert reads == ["HEAD"] and code == 1 and "EKSA701" in out
+
+
+def test_same_named_clusters_in_two_files_are_each_compared_with_their_own_past(tmp_path: Path) -> None:
+    """Two folders (environments, fixtures) define a Cluster of the same name: each file's cluster is compared
+    with the one that was in that file, not with the other file's (a false EKSA701 before)."""
+    repo = _repo(tmp_path)
+    other = (repo / "clusters" / "edge.yaml").read_text().replace("host: 10.0.0.10", "host: 10.0.0.20")
+    (repo / "staging").mkdir()
+    (repo / "staging" / "edge.yaml").write_text(other)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "staging")
+    assert _run(repo) == []
+    (repo / "staging" / "edge.yaml").write_text(other.replace("192.168.0.0/16", "10.244.0.0/16"))
+    assert _run(repo) == [("EKSA701", "staging/edge.yaml", 11, 5)]
