@@ -6,12 +6,16 @@ since the change-aware rules compare EKS-A objects.
 
 from __future__ import annotations
 
+import marshal
+import os
 import subprocess
+from typing import Any
 
+from eksa_lint.cache import CACHE_DIR, VERSION
 from eksa_lint.config import Settings
 from eksa_lint.discover import file_kind
 from eksa_lint.load import load_file
-from eksa_lint.load.source import SourceFile
+from eksa_lint.load.source import Document, SourceFile
 from eksa_lint.model import EKSA_GROUP, Repo
 
 
@@ -55,8 +59,62 @@ def load_base(root: str, rev: str, settings: Settings) -> Repo | None:
     return None if commit is None else load_commit(root, rev, commit, settings)
 
 
+_KEEP_BASES = 4  # base snapshots kept in the cache folder (the last commits a hook ran against)
+
+
 def load_commit(root: str, rev: str, commit: str, settings: Settings) -> Repo:
-    """The repo's EKS-A objects at `commit` (named `rev` in messages)."""
+    """The repo's EKS-A objects at `commit` (named `rev` in messages). A commit never changes, so with the
+    cache on, what was read at it is kept in the cache folder and read back (a hook on a Cluster file reads
+    HEAD at every commit: git grep over every blob costs tens of ms in a large repo)."""
+    snap = os.path.join(root, CACHE_DIR, f"base-{commit}.marshal") if settings.cache else None
+    key = (VERSION, settings.max_bytes, tuple(settings.hardware))
+    if snap is not None:
+        got = _read_snapshot(snap, key, rev)
+        if got is not None:
+            return Repo(root, got, settings)
+    files = _read_commit(root, rev, commit, settings)
+    if snap is not None and os.path.isdir(os.path.dirname(snap)):
+        _write_snapshot(snap, key, files)
+    return Repo(root, files, settings)
+
+
+def _read_snapshot(path: str, key: tuple[Any, ...], rev: str) -> list[SourceFile] | None:
+    try:
+        with open(path, "rb") as fh:
+            got = marshal.loads(fh.read())
+        if type(got) is not tuple or len(got) != 2 or got[0] != key or type(got[1]) is not list:
+            return None
+        files = []
+        for p, kind, docs in got[1]:
+            sf = SourceFile(p, f"{rev}:{p}", kind, reported=False)
+            sf.documents = [Document(sf, i, data) for i, data in docs]
+            files.append(sf)
+        return files
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
+def _write_snapshot(path: str, key: tuple[Any, ...], files: list[SourceFile]) -> None:
+    try:
+        payload = marshal.dumps((key, [(f.path, f.kind, [(d.index, d.data) for d in f.documents])
+                                       for f in files]))
+    except ValueError:  # data marshal cannot hold (recursive aliases): not kept
+        return
+    folder = os.path.dirname(path)
+    try:
+        tmp = f"{path}.{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+        old = sorted((e for e in os.scandir(folder) if e.name.startswith("base-") and e.name.endswith(".marshal")),
+                     key=lambda e: e.stat().st_mtime, reverse=True)
+        for e in old[_KEEP_BASES:]:
+            os.unlink(e.path)
+    except OSError:
+        pass
+
+
+def _read_commit(root: str, rev: str, commit: str, settings: Settings) -> list[SourceFile]:
     grep = _git(root, "grep", "-l", "-z", "-I", "-F", "-e", EKSA_GROUP, commit, "--", "*.yaml", "*.yml", "*.json")
     if grep.returncode not in (0, 1):
         raise BaseRevisionError(f"--base {rev}: git grep failed: {grep.stderr.decode(errors='replace').strip()}")
@@ -88,4 +146,4 @@ def load_commit(root: str, rev: str, commit: str, settings: Settings) -> Repo:
                 continue
             load_file(sf, settings.max_bytes, text=text.removeprefix("\ufeff"))
             files.append(sf)
-    return Repo(root, files, settings)
+    return files

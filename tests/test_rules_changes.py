@@ -185,3 +185,23 @@ def test_same_named_clusters_in_two_files_are_each_compared_with_their_own_past(
     assert _run(repo) == []
     (repo / "staging" / "edge.yaml").write_text(other.replace("192.168.0.0/16", "10.244.0.0/16"))
     assert _run(repo) == [("EKSA701", "staging/edge.yaml", 11, 5)]
+
+
+def test_a_commit_read_once_is_read_back_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit never changes: the second read of HEAD comes from .eksa-lint-cache/ (not git), same result."""
+    import eksa_lint.gitbase as gitbase
+
+    repo = _repo(tmp_path)
+    (repo / ".eksa-lint-cache").mkdir()
+    _write(repo, pods="10.244.0.0/16")
+    assert _run(repo) == [("EKSA701", "clusters/edge.yaml", 11, 5)]
+    assert list((repo / ".eksa-lint-cache").glob("base-*.marshal"))
+
+    def no_git(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read from git again")
+
+    monkeypatch.setattr(gitbase, "_read_commit", no_git)
+    assert _run(repo) == [("EKSA701", "clusters/edge.yaml", 11, 5)]
+    s = Settings(select=("EKSA7",), cache=False)  # without the cache, git is asked
+    with pytest.raises(AssertionError, match="read from git again"):
+        load_base(str(repo.resolve()), "HEAD", s)
