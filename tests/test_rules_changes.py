@@ -189,7 +189,7 @@ def test_same_named_clusters_in_two_files_are_each_compared_with_their_own_past(
 
 def test_a_commit_read_once_is_read_back_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A commit never changes: the second read of HEAD comes from .eksa-lint-cache/ (not git), same result."""
-    import eksa_lint.gitbase as gitbase
+    from eksa_lint import gitbase
 
     repo = _repo(tmp_path)
     (repo / ".eksa-lint-cache").mkdir()
