@@ -163,9 +163,9 @@ def _walk(root: str) -> list[str]:
 _REGULAR_MODES = frozenset({"100644", "100755"})
 
 
-def _git_listing(root: str) -> tuple[list[str], set[str]] | None:
-    """The entries of `git ls-files` (index and untracked files) and the paths `git diff-files` reports (the
-    worktree differs from the index: modified, deleted, type changed). Both git commands run at once.
+def _git_start(root: str) -> list[subprocess.Popen[bytes]] | None:
+    """Start `git ls-files` (index and untracked entries) and `git diff-files` (paths whose worktree differs from
+    the index: modified, deleted, type changed); `_git_finish` reads them. The caller may work meanwhile.
 
     git compares the worktree with its index in C, with threads, several times faster than one lstat per file
     from Python; a file it does not report has its index entry's content, so the entry identifies it."""
@@ -175,12 +175,21 @@ def _git_listing(root: str) -> tuple[list[str], set[str]] | None:
     cmds = (["git", "ls-files", "-z", "-v", "-s", "--cached", "--others", "--exclude-standard"],
             ["git", "-c", "core.trustctime=true", "-c", "core.checkStat=default", "diff-files", "--name-only",
              "-z"])
-    procs = []
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         for c in cmds:
             procs.append(subprocess.Popen(c, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env))
+    except OSError:
+        _git_finish(root, procs)
+        return None
+    return procs
+
+
+def _git_finish(root: str, procs: list[subprocess.Popen[bytes]]) -> tuple[list[str], set[str]] | None:
+    outs: list[bytes] = []
+    try:
         outs = [pr.stdout.read() if pr.stdout else b"" for pr in procs]  # no poll loop: one read to EOF each
-        if any(pr.wait() != 0 for pr in procs):
+        if len(procs) != 2 or any(pr.wait() != 0 for pr in procs):
             return None
     except OSError:
         return None
@@ -188,6 +197,9 @@ def _git_listing(root: str) -> tuple[list[str], set[str]] | None:
         for pr in procs:
             if pr.stdout:
                 pr.stdout.close()
+            if pr.returncode is None:
+                pr.kill()
+                pr.wait()
     listing, changed = (o.decode("utf-8", "surrogateescape") for o in outs)
     entries = listing.split("\0")
     entries.pop()  # after the last NUL
@@ -299,7 +311,10 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None,
                 return True
         return False
 
-    got = _git_listing(root) if in_git else None
+    procs = _git_start(root) if in_git else None
+    # while git works: the cache's known entries (reading its index is as long as git's listing)
+    table = known() if procs is not None and known is not None and only_files and targets else None
+    got = _git_finish(root, procs) if procs is not None else None
     listing: Listing | None = None
     excluded = settings.excluded if settings.exclude else None
     prefix = root.rstrip(os.sep) + os.sep
@@ -340,7 +355,6 @@ def discover(paths: list[str], settings: Settings, cwd: str | None = None,
         to_stat = _walk(root)
     else:
         entries, dirty = got
-        table = known() if known is not None and only_files and targets else None
         if table:
             # Pre-commit: the entries the cache knows are unchanged files it holds (or ignores); only the
             # rest is looked at. Named files are read below whatever git says.

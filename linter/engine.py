@@ -101,6 +101,13 @@ def fingerprint(rule_id: str, ref: Ref, obj: Obj | None, extra: str = "") -> str
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def _known(cache: Callable[[], Any]) -> dict[str, str]:
+    """The cache's known entries, for discovery, which asks while git works; the rule modules are imported
+    then too (they are needed next)."""
+    all_rules()
+    return cache().known()
+
+
 def _with_edits(fix: Fix, doc: Any) -> Fix:
     from eksa_lint.fix import with_edits  # here: most runs have nothing to fix
 
@@ -231,7 +238,7 @@ class Engine:
         try:
             cache = functools.cache(lambda: self._cache(paths, cwd)) if self.settings.cache else None
             try:
-                disc = discover(paths, self.settings, cwd, known=(lambda: cache().known()) if cache else None)
+                disc = discover(paths, self.settings, cwd, known=functools.partial(_known, cache) if cache else None)
                 files, context = self.load(disc, cache)
                 repo = Repo(disc.root, files, self.settings, base=base, context=context)
                 result = self.check(repo)
