@@ -111,7 +111,6 @@ class ContextCache:
         # what this run adds: path -> (entry, blob, objects, extra, csv state, digest)
         self.new: dict[str, tuple[Any, ...]] = {}
         self.dirty = False
-        self.hits = 0
         self._fd: int | None = None
         try:
             with open(self.index_path, "rb") as fh:
@@ -152,19 +151,14 @@ class ContextCache:
                     out.append(path)
                 elif time.time_ns() - key[1] > RACY_NS:
                     self.dirty = True  # written again now, the entry is no longer racy
-        self.hits = len(context) - len(out)
         return out
 
     def known(self) -> dict[str, str]:
         """{ls-files entry: path} of the entries the cache holds files for, and {entry: ""} of those it ignores
         (kept in the index: the entries are the same str objects as the files' keys, read once)."""
-        table = self._known
-        if table is None:
-            table = dict.fromkeys(self.ignored, "")
-            for p, e in self.files.items():
-                if type(e[1]) is str:
-                    table[e[1]] = p
-        return table
+        if self._known is None:
+            self._known = self._table(self.files)
+        return self._known
 
     def plan(self, context: dict[str, tuple[str, Any]], stale: list[str], listing: Any,
              reported: set[str]) -> tuple[set[str], set[str]]:
@@ -375,6 +369,7 @@ class ContextCache:
         self._known = known
 
     def _table(self, files: dict[str, tuple[Any, ...]]) -> dict[str, str]:
+        """The known-entries table of `files` and the ignored entries (see `known`)."""
         table = dict.fromkeys(self.ignored, "")
         for p, e in files.items():
             if type(e[1]) is str:

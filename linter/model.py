@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from eksa_lint.findings import Fix, NodePath, ObjectId, Severity
 from eksa_lint.load.source import CsvRow, Document, SourceFile
-from eksa_lint.record import FrozenRecord, Record
+from eksa_lint.record import FrozenRecord
 
 if TYPE_CHECKING:
     from eksa_lint.config import Settings
@@ -1058,23 +1058,6 @@ class Repo:
     def target_of(self, item: Obj | SourceFile | str) -> str:
         return self.target_for(self.cluster_for(item))
 
-
-
-class RepoStats(Record):
-    _fields = ("files", "documents", "objects", "extra")
-    __slots__ = _fields
-
-    def __init__(
-        self,
-        files: int = 0,
-        documents: int = 0,
-        objects: int = 0,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        self.files = files
-        self.documents = documents
-        self.objects = objects
-        self.extra = {} if extra is None else extra
 
 
 class Subjects:

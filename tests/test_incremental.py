@@ -243,16 +243,20 @@ def test_corpus_sample_one_file_at_a_time(tmp_path: Path, shared: Path) -> None:
     assert _check_each_file_alone(tmp_path, files[:40]) >= 10
 
 
+POLICY_T = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\n"
+            "spec:\n  podSelector: {matchLabels: {app: web}}\n")
+DEPLOY_T = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: shop}}\nspec:\n"
+            "  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n"
+            "    spec: {{containers: [{{name: c, image: nginx}}]}}\n")
+
+
 def test_git_states_of_a_context_file_are_all_seen(tmp_path: Path) -> None:
     """A context file moves through git's states (modified, staged, committed, restored, deleted, untracked,
     renamed); each one-file run must see its current content, whether the cache keyed it by git's entry or
     by its stat key."""
-    policy = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\n"
-              "spec:\n  podSelector: {matchLabels: {app: web}}\n")
-    deploy = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: shop}}\nspec:\n"
-              "  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n"
-              "    spec: {{containers: [{{name: c, image: nginx}}]}}\n")
-    write_tree(tmp_path, {"policy.yaml": policy, "apps/deploy.yaml": deploy.format(app="web"), "README.txt": "x"})
+    deploy = DEPLOY_T
+    write_tree(tmp_path, {"policy.yaml": POLICY_T, "apps/deploy.yaml": deploy.format(app="web"),
+                          "README.txt": "x"})
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", ".")
     _git(tmp_path, "commit", "-qm", "x")
@@ -293,11 +297,8 @@ def test_git_states_of_a_context_file_are_all_seen(tmp_path: Path) -> None:
 
 
 def _ctx_files(root: Path) -> tuple[str, str]:
-    policy = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\n"
-              "spec:\n  podSelector: {matchLabels: {app: web}}\n")
-    deploy = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: shop}}\nspec:\n"
-              "  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n    metadata: {{labels: {{app: {app}}}}}\n"
-              "    spec: {{containers: [{{name: c, image: nginx}}]}}\n")
+    """A committed repo: a policy and, in another file, the Deployment it misses (EKSA604)."""
+    policy, deploy = POLICY_T, DEPLOY_T
     write_tree(root, {"policy.yaml": policy, "dep.yaml": deploy.format(app="wab")})
     _git(root, "init", "-q")
     _git(root, "add", ".")
