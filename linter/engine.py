@@ -20,12 +20,19 @@ from eksa_lint.load.locate import locate
 from eksa_lint.load.source import SourceFile
 from eksa_lint.model import Obj, Ref, Repo, Violation
 from eksa_lint.record import Record
-from eksa_lint.registry import Rule, all_rules
+from eksa_lint.registry import Rule, in_scope, load_for, rule_names
 from eksa_lint.suppress import ANNOTATION, Suppression, parse_comments, removal_edits
 
 LOADER_RULES = {"EKSA001", "EKSA002", "EKSA003", "EKSA004", "EKSA005", "EKSA006", "EKSA007"}
 UNUSED_SUPPRESSION = "EKSA008"
 INTERNAL_ERROR = "EKSA009"
+# Development switch (the test suite sets it): a finding in a file that holds none of its rule's `reports_on`
+# kinds stops the run, so a wrong declaration (which would make one-file runs miss findings) cannot go unnoticed.
+CHECK_SCOPES = os.environ.get("EKSA_LINT_CHECK_SCOPES") == "1"
+
+
+class ScopeError(Exception):
+    """A rule reported outside its declared `reports_on`."""
 
 
 class RunResult(Record):
@@ -87,24 +94,22 @@ def _object_key(o: Obj | None) -> str:
     return f"{o.api_version}|{o.kind}|{o.namespace or ''}|{o.name or ''}"
 
 
-def fingerprint(rule_id: str, ref: Ref, obj: Obj | None, extra: str = "") -> str:
-    """Stable across line moves: rule + path + object identity (or document index) + node path."""
+def fingerprint_source(rule_id: str, ref: Ref, obj: Obj | None, extra: str = "") -> str:
+    """What a finding's fingerprint hashes (see findings.fingerprint_of). Stable across line moves: rule + path +
+    object identity (or document index) + node path, or the line's content for a finding on raw text."""
     if ref.line is not None:
         # the line's content without a trailing comment, so adding a suppression keeps the fingerprint
         anchor = re.sub(r"\s+#.*$", "", ref.file.line_text(ref.line)).strip()
     else:
         anchor = "/".join(str(p) for p in ref.path)
     ident = _object_key(obj) or (f"doc{ref.doc.index}" if ref.doc is not None else "")
-    raw = f"{rule_id}\x1f{ref.file.path}\x1f{ident}\x1f{anchor}\x1f{extra}"
-    import hashlib  # here: a run without findings does not need it
-
-    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{rule_id}\x1f{ref.file.path}\x1f{ident}\x1f{anchor}\x1f{extra}"
 
 
 def _known(cache: Callable[[], Any]) -> dict[str, str]:
-    """The cache's known entries, for discovery, which asks while git works; the rule modules are imported
-    then too (they are needed next)."""
-    all_rules()
+    """The cache's known entries, for discovery, which asks while git works; the rule modules every run needs
+    (those whose rules may report in any file) are imported then too."""
+    load_for(())
     return cache().known()
 
 
@@ -228,8 +233,9 @@ class Engine:
         root, _ = find_root(paths or ["."], cwd or os.getcwd())
         return ContextCache(root, (s.max_bytes, s.docs, tuple(s.hardware), tuple(s.exclude)))
 
-    def select_rules(self) -> list[Rule]:
-        return [r for r in all_rules() if self.settings.rule_enabled(r.id, r.name)]
+    def select_rules(self, tags: frozenset[str] | None = None) -> list[Rule]:
+        """The enabled rules (that can report in files with these tags, when given)."""
+        return [r for r in load_for(tags) if self.settings.rule_enabled(r.id, r.name)]
 
     def run(self, paths: list[str], cwd: str | None = None, base: Any = None) -> RunResult:
         started = time.perf_counter()
@@ -258,8 +264,11 @@ class Engine:
         return result
 
     def check(self, repo: Repo) -> RunResult:
-        rules = self.select_rules()
-        by_id = {r.id: r for r in all_rules()}
+        # Only the rules that can report in the reported files: a one-file run skips (and does not import) the rest.
+        tags = repo.reported_tags
+        candidates = load_for(tags)
+        rules = [r for r in candidates if self.settings.rule_enabled(r.id, r.name)]
+        by_id = {r.id: r for r in candidates}
         findings: list[Finding] = []
         internal = 0
         seen_fp: dict[str, int] = {}
@@ -267,12 +276,14 @@ class Engine:
         def add(rule: Rule, v: Violation) -> None:
             if not v.ref.file.reported:
                 return  # only reported files' findings are kept (below); do not compose context files' positions
+            if CHECK_SCOPES and not in_scope(rule, repo.file_tags(v.ref.file)):
+                raise ScopeError(f"{rule.id} reported in {v.ref.file.path}, which holds none of its reports_on "
+                                 f"{sorted(rule.reports_on or ())} (it has {sorted(repo.file_tags(v.ref.file))})")
             loc = resolve(v.ref)
-            fp = fingerprint(rule.id, v.ref, v.obj)
-            n = seen_fp.get(fp, 0)
-            seen_fp[fp] = n + 1
-            if n:
-                fp = f"{fp}:{n + 1}"
+            raw = fingerprint_source(rule.id, v.ref, v.obj)
+            n = seen_fp.get(raw, 0)
+            seen_fp[raw] = n + 1
+            fp = (raw, n + 1)  # hashed when a reporter asks (text output never does)
             findings.append(
                 Finding(
                     rule_id=rule.id,
@@ -288,15 +299,17 @@ class Engine:
                 )
             )
 
-        enabled = {r.id for r in rules}
+        # Every enabled rule, also those out of this run's scope: a suppression naming one is unused here too.
+        names = rule_names()
+        enabled = {rid for rid, name in names.items() if self.settings.rule_enabled(rid, name)}
         for rule in rules:
             if rule.engine or (rule.needs_base and not repo.has_base):
                 continue
             try:
                 for v in rule.check(repo):
                     add(rule, v)
-            except CacheCorrupt:
-                raise  # not the rule's fault: the run starts again without the cache
+            except (CacheCorrupt, ScopeError):
+                raise  # not the rule's fault: the run starts again without the cache; or a wrong declaration
             except Exception as exc:  # noqa: BLE001 - a crashing rule must not stop the run
                 internal += 1
                 tb = exc.__traceback__
@@ -345,7 +358,7 @@ class Engine:
                         )
 
         findings = self.apply_config(findings, repo, by_id)
-        findings, unused = self.apply_suppressions(findings, repo, enabled, by_id)
+        findings, unused = self.apply_suppressions(findings, repo, enabled, names)
         if UNUSED_SUPPRESSION in enabled:
             rule = by_id[UNUSED_SUPPRESSION]
             for s in unused:
@@ -370,7 +383,7 @@ class Engine:
         return [f for f in findings if not s.ignored_in_file(f.rule_id, f.rule_name, f.location.path)]
 
     def apply_suppressions(
-        self, findings: list[Finding], repo: Repo, enabled: set[str], by_id: dict[str, Rule]
+        self, findings: list[Finding], repo: Repo, enabled: set[str], names: dict[str, str]
     ) -> tuple[list[Finding], list[Suppression]]:
         sups: dict[str, list[Suppression]] = {}
         for f in repo.reported_files:
@@ -416,7 +429,7 @@ class Engine:
             code = s.code.upper()
             # Only report codes whose rules ran: an ignored rule's suppression is not known to be unused.
             ran = [rid for rid in enabled if rid.startswith(code)] or [
-                r.id for r in by_id.values() if r.name == s.code.lower() and r.id in enabled
+                rid for rid, name in names.items() if name == s.code.lower() and rid in enabled
             ]
             if s.code.lower() == "all" or ran:
                 unused.append(s)

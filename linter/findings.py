@@ -110,7 +110,7 @@ class Finding(Record):
         "rule_id", "rule_name", "severity", "message", "location", "node_path", "obj", "fingerprint",
         "suppressed", "suppression_kind", "related", "fix", "extra",
     )
-    __slots__ = _fields
+    __slots__ = tuple("_fingerprint" if n == "fingerprint" else n for n in _fields)
 
     def __init__(
         self,
@@ -121,7 +121,8 @@ class Finding(Record):
         location: Location,
         node_path: NodePath = (),
         obj: ObjectId | None = None,
-        fingerprint: str = "",
+        # the fingerprint, or (what it hashes, occurrence): hashed when first read (a text run never reads it)
+        fingerprint: str | tuple[str, int] = "",
         suppressed: str | None = None,  # justification when suppressed in source ("" when none given)
         suppression_kind: str = "inSource",
         related: tuple[tuple[Location, str], ...] = (),
@@ -135,12 +136,23 @@ class Finding(Record):
         self.location = location
         self.node_path = node_path
         self.obj = obj
-        self.fingerprint = fingerprint
+        self._fingerprint = fingerprint
         self.suppressed = suppressed
         self.suppression_kind = suppression_kind
         self.related = related
         self.fix = fix
         self.extra = {} if extra is None else extra
+
+    @property
+    def fingerprint(self) -> str:
+        fp = self._fingerprint
+        if isinstance(fp, tuple):
+            fp = self._fingerprint = fingerprint_of(*fp)
+        return fp
+
+    @fingerprint.setter
+    def fingerprint(self, value: str) -> None:
+        self._fingerprint = value
 
     @property
     def path(self) -> str:
@@ -149,3 +161,12 @@ class Finding(Record):
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
         return (loc.path, loc.line, loc.col, self.rule_id, self.message)
+
+
+def fingerprint_of(source: str, occurrence: int = 1) -> str:
+    """A finding's fingerprint: the first 32 hex digits of the SHA-256 of what identifies it (engine.
+    fingerprint_source), with `:N` for its N-th repetition in the same place."""
+    import hashlib  # here: most runs never ask
+
+    fp = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return fp if occurrence == 1 else f"{fp}:{occurrence}"

@@ -60,6 +60,8 @@ WORKLOAD_TEMPLATE_PATHS: dict[str, NodePath] = {
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
+WORKLOAD_KINDS = tuple(WORKLOAD_TEMPLATE_PATHS)  # for rules' `reports_on`
+CILIUM_POLICY_KINDS = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
 # The kinds and API group of the repo's typed views of plain objects (workloads have their own table).
 _VIEW_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "network_policies": (("NetworkPolicy",), "networking.k8s.io"),
@@ -805,6 +807,25 @@ class Repo:
     @cached_property
     def reported_files(self) -> tuple[SourceFile, ...]:
         return tuple(f for f in self.loaded if f.reported)
+
+    @cached_property
+    def _tags_by_file(self) -> dict[int, set[str]]:
+        out = {id(f): {"file:" + f.kind} for f in self.loaded}
+        for o in self._loaded_objects:
+            out[id(o.doc.file)].add(o.kind)
+        return out
+
+    def file_tags(self, f: SourceFile) -> frozenset[str]:
+        """What a rule's `reports_on` is matched with: the kinds of a loaded file's objects, and `file:KIND`."""
+        return frozenset(self._tags_by_file.get(id(f), ()))
+
+    @cached_property
+    def reported_tags(self) -> frozenset[str]:
+        """The tags of every reported file: rules whose `reports_on` misses them all have nothing to report."""
+        out: set[str] = set()
+        for f in self.reported_files:
+            out |= self._tags_by_file[id(f)]
+        return frozenset(out)
 
     @cached_property
     def has_context(self) -> bool:

@@ -38,7 +38,7 @@ CheckFn = Callable[["Repo"], Iterable["Violation"]]
 class Rule(FrozenRecord):
     _fields = (
         "id", "name", "severity", "summary", "doc", "check", "tags", "fixable", "engine",
-        "needs_base", "module", "extra",
+        "needs_base", "module", "reports_on", "extra",
     )
     __slots__ = _fields
     _compare = _fields[:-1]  # not extra (field(compare=False, hash=False))
@@ -49,7 +49,7 @@ class Rule(FrozenRecord):
         name: str,
         severity: Severity,
         summary: str,
-        explanation: str,
+        doc: str,  # the explanation as written (Markdown); `explanation` is it dedented
         check: CheckFn,
         tags: tuple[str, ...] = (),
         fixable: str | None = None,  # None, "safe", "unsafe" or "safe/unsafe"
@@ -58,19 +58,23 @@ class Rule(FrozenRecord):
         engine: bool = False,
         needs_base: bool = False,
         module: str = "",
+        # The kinds of objects (and `file:csv` etc. for files by their type) in whose files the rule's findings
+        # can land; None: any file. A run whose reported files hold none of them skips the rule (see below).
+        reports_on: frozenset[str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
         object.__setattr__(self, "id", id)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "severity", severity)
         object.__setattr__(self, "summary", summary)
-        object.__setattr__(self, "doc", explanation)  # as written; `explanation` is it dedented
+        object.__setattr__(self, "doc", doc)
         object.__setattr__(self, "check", check)
         object.__setattr__(self, "tags", tags)
         object.__setattr__(self, "fixable", fixable)
         object.__setattr__(self, "engine", engine)
         object.__setattr__(self, "needs_base", needs_base)
         object.__setattr__(self, "module", module)
+        object.__setattr__(self, "reports_on", reports_on)
         object.__setattr__(self, "extra", {} if extra is None else extra)
 
     @property
@@ -123,8 +127,15 @@ def rule(
     fixable: str | None = None,
     engine: bool = False,
     needs_base: bool = False,
+    reports_on: Iterable[str] | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
-    """Declare a rule. The decorated function's docstring is its explanation (Markdown)."""
+    """Declare a rule. The decorated function's docstring is its explanation (Markdown).
+
+    `reports_on` names the kinds of objects (or `file:csv`, `file:text`...) in whose files the rule's findings can
+    land; a finding about a NetworkPolicy is in the policy's file, so a rule that only reports on policies
+    declares `reports_on=("NetworkPolicy",)`. When no reported file holds one of them, the rule is not run and
+    its module not imported (a one-file pre-commit run needs few). Leave it out when findings can land in any
+    file. Under EKSA_LINT_CHECK_SCOPES=1 (the test suite) a finding outside the declaration is an error."""
     if not ID_RE.match(id):
         raise ValueError(f"rule id {id!r} must look like EKSA123")
     if not NAME_RE.match(name):
@@ -143,17 +154,30 @@ def rule(
             name=name,
             severity=severity,
             summary=summary,
-            explanation=fn.__doc__ or "",
+            doc=fn.__doc__ or "",
             check=fn,
             tags=tuple(tags),
             fixable=fixable,
             engine=engine,
             needs_base=needs_base,
             module=fn.__module__,
+            reports_on=None if reports_on is None else frozenset(reports_on),
         )
         return fn
 
     return decorate
+
+
+_IMPORTED: set[str] = set()
+
+
+def _import(mod: str) -> None:
+    try:
+        importlib.import_module(mod)
+    except ModuleNotFoundError as exc:  # a family not written yet
+        if exc.name != mod:
+            raise
+    _IMPORTED.add(mod)
 
 
 def _load() -> None:
@@ -161,12 +185,74 @@ def _load() -> None:
     if _LOADED:
         return
     for mod in RULE_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:  # a family not written yet
-            if exc.name != mod:
-                raise
+        if mod not in _IMPORTED:
+            _import(mod)
     _LOADED = True
+
+
+def module_scopes(rules: Iterable[Rule]) -> dict[str, tuple[str, ...] | None]:
+    """Per rule module, the union of its rules' `reports_on` (None when one of them may report anywhere): what
+    scripts/generate_docs.py writes to linter/rule_index.py, so a run knows which modules it needs unimported."""
+    out: dict[str, set[str] | None] = {}
+    for r in rules:
+        if r.module not in out:
+            out[r.module] = set()
+        got = out[r.module]
+        if got is not None:
+            out[r.module] = None if r.reports_on is None else got | r.reports_on
+    return {m: None if v is None else tuple(sorted(v)) for m, v in out.items()}
+
+
+def load_for(tags: Iterable[str] | None) -> list[Rule]:
+    """The rules that can report in files with these tags (object kinds, `file:KIND`), sorted by ID, importing only
+    their modules (by linter/rule_index.py; a module it does not list is imported). Every rule when tags is None."""
+    if tags is None:
+        return all_rules()
+    wanted = frozenset(tags)
+    if not _LOADED:
+        try:
+            from eksa_lint.rule_index import MODULES
+        except ImportError:  # pragma: no cover - a broken install: import every module
+            MODULES = {}
+        for mod in RULE_MODULES:
+            scope = MODULES.get(mod, None)
+            if mod not in _IMPORTED and (scope is None or _meets(frozenset(scope), wanted)):
+                _import(mod)
+    return sorted((r for r in _REGISTRY.values() if in_scope(r, wanted)), key=lambda r: r.id)
+
+
+def rule_names() -> dict[str, str]:
+    """Every rule's ID and name, without importing the rule modules (from linter/rule_index.py)."""
+    if not _LOADED:
+        try:
+            from eksa_lint.rule_index import RULES
+
+            return RULES
+        except ImportError:  # pragma: no cover - a broken install
+            pass
+    return {r.id: r.name for r in all_rules()}
+
+
+def in_scope(r: Rule, tags: frozenset[str]) -> bool:
+    """Whether a rule can report in files with these tags."""
+    return r.reports_on is None or _meets(r.reports_on, tags)
+
+
+_PATTERNS: dict[frozenset[str], tuple[str, ...]] = {}
+
+
+def _meets(scope: frozenset[str], tags: frozenset[str]) -> bool:
+    """Whether a `reports_on` scope names one of the tags; an entry with `*` (`CiliumBGP*`) is a glob."""
+    if not scope.isdisjoint(tags):
+        return True
+    pats = _PATTERNS.get(scope)
+    if pats is None:
+        pats = _PATTERNS[scope] = tuple(p for p in scope if "*" in p)
+    if not pats:
+        return False
+    from fnmatch import fnmatchcase
+
+    return any(fnmatchcase(t, p) for p in pats for t in tags)
 
 
 def all_rules() -> list[Rule]:

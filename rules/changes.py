@@ -82,7 +82,7 @@ def _paused(c: EksaCluster) -> bool:
     return str(c.obj.annotations.get(PAUSED_ANNOTATION, "")).lower() == "true"
 
 
-@rule(id="EKSA701", name="immutable-cluster-field-changed", severity=ERROR, needs_base=True,
+@rule(id="EKSA701", reports_on=("Cluster",), name="immutable-cluster-field-changed", severity=ERROR, needs_base=True,
       tags=("change", "cluster"), summary="A field EKS-A treats as immutable changed since the base revision.")
 def immutable_cluster_field_changed(repo: Repo) -> Iterator[Violation]:
     """
@@ -150,7 +150,7 @@ def _cni(c: EksaCluster) -> str | None:
     return None
 
 
-@rule(id="EKSA702", name="cni-plugin-changed", severity=ERROR, needs_base=True, tags=("change", "cni"),
+@rule(id="EKSA702", reports_on=("Cluster",), name="cni-plugin-changed", severity=ERROR, needs_base=True, tags=("change", "cni"),
       summary="The cluster's CNI plugin (cilium or kindnetd) changed since the base revision.")
 def cni_plugin_changed(repo: Repo) -> Iterator[Violation]:
     """
@@ -195,7 +195,7 @@ def cni_plugin_changed(repo: Repo) -> Iterator[Violation]:
             )
 
 
-@rule(id="EKSA703", name="skip-upgrade-toggled-off", severity=ERROR, needs_base=True, tags=("change", "cilium"),
+@rule(id="EKSA703", reports_on=("Cluster",), name="skip-upgrade-toggled-off", severity=ERROR, needs_base=True, tags=("change", "cilium"),
       summary="`skipUpgrade` went from true to false on a cluster older than EKS-A v0.24.0.")
 def skip_upgrade_toggled_off(repo: Repo) -> Iterator[Violation]:
     """

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from eksa_lint.cilium import policy_specs, port_rules, section_rules
-from eksa_lint.model import CILIUM_GROUP, EksaCluster, Obj, Repo, Violation
+from eksa_lint.model import (
+    CILIUM_GROUP,
+    CILIUM_POLICY_KINDS,
+    WORKLOAD_KINDS,
+    EksaCluster,
+    Obj,
+    Repo,
+    Violation,
+)
 from eksa_lint.registry import ERROR, rule
 from eksa_lint.tiers import features
 
@@ -46,7 +54,7 @@ def _cilium_config_maps(repo: Repo) -> Iterator[Obj]:
             yield cm
 
 
-@rule(id="EKSA301", name="l7-http-policy", severity=ERROR, tags=("cilium", "policy", "l7"),
+@rule(id="EKSA301", reports_on=CILIUM_POLICY_KINDS, name="l7-http-policy", severity=ERROR, tags=("cilium", "policy", "l7"),
       summary="An HTTP (L7) policy rule needs Cilium's L7 proxy, which the target may not enable.")
 def l7_http_policy(repo: Repo) -> Iterator[Violation]:
     """
@@ -81,7 +89,7 @@ def l7_http_policy(repo: Repo) -> Iterator[Violation]:
     yield from _l7(repo, "l7-http", ("http",), "HTTP rule")
 
 
-@rule(id="EKSA302", name="l7-kafka-or-proxylib", severity=ERROR, tags=("cilium", "policy", "l7"),
+@rule(id="EKSA302", reports_on=CILIUM_POLICY_KINDS, name="l7-kafka-or-proxylib", severity=ERROR, tags=("cilium", "policy", "l7"),
       summary="A Kafka or proxylib (l7proto) policy rule needs an L7 proxy the target may not enable.")
 def l7_kafka_or_proxylib(repo: Repo) -> Iterator[Violation]:
     """
@@ -107,7 +115,7 @@ def l7_kafka_or_proxylib(repo: Repo) -> Iterator[Violation]:
     yield from _l7(repo, "l7-kafka", ("kafka", "l7proto", "l7"), "L7 rule")
 
 
-@rule(id="EKSA303", name="dns-aware-policy", severity=ERROR, tags=("cilium", "policy", "dns"),
+@rule(id="EKSA303", reports_on=CILIUM_POLICY_KINDS, name="dns-aware-policy", severity=ERROR, tags=("cilium", "policy", "dns"),
       summary="`toFQDNs` or a DNS rule needs Cilium's DNS proxy, which the target may not enable.")
 def dns_aware_policy(repo: Repo) -> Iterator[Violation]:
     """
@@ -141,7 +149,7 @@ def dns_aware_policy(repo: Repo) -> Iterator[Violation]:
     yield from _l7(repo, "dns", ("dns",), "DNS rule")
 
 
-@rule(id="EKSA304", name="tls-sni-policy", severity=ERROR, tags=("cilium", "policy", "tls"),
+@rule(id="EKSA304", reports_on=CILIUM_POLICY_KINDS, name="tls-sni-policy", severity=ERROR, tags=("cilium", "policy", "tls"),
       summary="TLS SNI matching or TLS interception in a policy needs a target with that feature.")
 def tls_sni_policy(repo: Repo) -> Iterator[Violation]:
     """
@@ -172,7 +180,7 @@ def tls_sni_policy(repo: Repo) -> Iterator[Violation]:
                     yield from _feature(repo, obj, "tls-sni", path + (key,), key)
 
 
-@rule(id="EKSA305", name="ingress-gateway-mesh", severity=ERROR, tags=("cilium", "ingress", "mesh"),
+@rule(id="EKSA305", reports_on=("Ingress", "GatewayClass", "CiliumEnvoyConfig", "CiliumClusterwideEnvoyConfig", *CILIUM_POLICY_KINDS), name="ingress-gateway-mesh", severity=ERROR, tags=("cilium", "ingress", "mesh"),
       summary="Cilium Ingress, Gateway API, Envoy config or mutual authentication used on a target without them.")
 def ingress_gateway_mesh(repo: Repo) -> Iterator[Violation]:
     """
@@ -224,7 +232,7 @@ def ingress_gateway_mesh(repo: Repo) -> Iterator[Violation]:
 GLOBAL_SERVICE_ANNOTATIONS = ("service.cilium.io/global", "io.cilium/global-service")
 
 
-@rule(id="EKSA306", name="egress-gateway-bgp-multicluster", severity=ERROR, tags=("cilium", "bgp", "clustermesh"),
+@rule(id="EKSA306", reports_on=("CiliumEgressGatewayPolicy", "CiliumBGP*", "Service", *CILIUM_POLICY_KINDS), name="egress-gateway-bgp-multicluster", severity=ERROR, tags=("cilium", "bgp", "clustermesh"),
       summary="Egress gateway, BGP or ClusterMesh objects on a target without them.")
 def egress_gateway_bgp_multicluster(repo: Repo) -> Iterator[Violation]:
     """
@@ -273,7 +281,7 @@ def _helm(c: EksaCluster, *path: str) -> Any:
     return c.obj.get(*HELM_PATH, *path)
 
 
-@rule(id="EKSA307", name="hubble-observability", severity=ERROR, tags=("cilium", "hubble"),
+@rule(id="EKSA307", reports_on=("Cluster", "ConfigMap", *WORKLOAD_KINDS), name="hubble-observability", severity=ERROR, tags=("cilium", "hubble"),
       summary="Hubble is enabled on a target without supported Hubble observability.")
 def hubble_observability(repo: Repo) -> Iterator[Violation]:
     """
@@ -313,7 +321,7 @@ def hubble_observability(repo: Repo) -> Iterator[Violation]:
             yield from _feature(repo, w.obj, "hubble", ("kind",), f"{w.obj.kind} {w.obj.name}")
 
 
-@rule(id="EKSA308", name="transparent-encryption", severity=ERROR, tags=("cilium", "encryption"),
+@rule(id="EKSA308", reports_on=("Cluster", "ConfigMap"), name="transparent-encryption", severity=ERROR, tags=("cilium", "encryption"),
       summary="WireGuard or IPsec encryption is enabled on a target without it.")
 def transparent_encryption(repo: Repo) -> Iterator[Violation]:
     """
@@ -348,7 +356,7 @@ def transparent_encryption(repo: Repo) -> Iterator[Violation]:
                 yield from _feature(repo, cm, "encryption", ("data", key), key)
 
 
-@rule(id="EKSA309", name="tetragon-runtime-security", severity=ERROR, tags=("cilium", "tetragon"),
+@rule(id="EKSA309", reports_on=("TracingPolicy", "TracingPolicyNamespaced"), name="tetragon-runtime-security", severity=ERROR, tags=("cilium", "tetragon"),
       summary="Tetragon TracingPolicy objects on a target without Tetragon.")
 def tetragon_runtime_security(repo: Repo) -> Iterator[Violation]:
     """
@@ -381,7 +389,7 @@ def _host_firewall_enabled(repo: Repo, cluster: EksaCluster | None) -> bool:
     return any(_truthy(cm.get("data", "enable-host-firewall")) for cm in _cilium_config_maps(repo))
 
 
-@rule(id="EKSA310", name="host-firewall-policy", severity=ERROR, tags=("cilium", "policy", "host"),
+@rule(id="EKSA310", reports_on=("CiliumClusterwideNetworkPolicy",), name="host-firewall-policy", severity=ERROR, tags=("cilium", "policy", "host"),
       summary="A host policy (CCNP with nodeSelector) while the host firewall is not enabled.")
 def host_firewall_policy(repo: Repo) -> Iterator[Violation]:
     """

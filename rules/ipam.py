@@ -62,7 +62,7 @@ def _cluster_cidrs(cluster: EksaCluster) -> Iterator[tuple[str, tuple[Any, ...],
 
 
 @rule(
-    id="EKSA501",
+    id="EKSA501", reports_on=("NetworkAttachmentDefinition",),
     name="ipam-range-invalid",
     severity=ERROR,
     tags=("multus", "ipam"),
@@ -116,7 +116,7 @@ def ipam_range_invalid(repo: Repo) -> Iterator[Violation]:
 
 
 @rule(
-    id="EKSA502",
+    id="EKSA502", reports_on=("NetworkAttachmentDefinition",),
     name="ipam-gateway-allocatable",
     severity=ERROR,
     tags=("multus", "ipam"),
@@ -173,7 +173,7 @@ def _excluded(pool: Pool, lo: ipnet.IPAddr, hi: ipnet.IPAddr) -> bool:
 
 
 @rule(
-    id="EKSA503",
+    id="EKSA503", reports_on=("NetworkAttachmentDefinition",),
     name="ipam-pool-overlap",
     severity=ERROR,
     tags=("multus", "ipam"),
@@ -262,7 +262,7 @@ def _overlaps_in(pools: list[Pool]) -> Iterator[Violation]:
 
 
 @rule(
-    id="EKSA504",
+    id="EKSA504", reports_on=("NetworkAttachmentDefinition",),
     name="ipam-overlaps-cluster-cidr",
     severity=ERROR,
     tags=("multus", "ipam"),
@@ -311,7 +311,7 @@ def ipam_overlaps_cluster_cidr(repo: Repo) -> Iterator[Violation]:
 
 
 @rule(
-    id="EKSA505",
+    id="EKSA505", reports_on=("NetworkAttachmentDefinition",),
     name="ipam-overlaps-node-address",
     severity=ERROR,
     tags=("multus", "ipam"),
@@ -370,7 +370,7 @@ def ipam_overlaps_node_address(repo: Repo) -> Iterator[Violation]:
 
 
 @rule(
-    id="EKSA506",
+    id="EKSA506", reports_on=("Cluster", "*DatacenterConfig", "file:csv"),
     name="cluster-cidr-overlap",
     severity=ERROR,
     tags=("ipam",),

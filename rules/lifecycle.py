@@ -27,7 +27,7 @@ def _vtext(v: tuple[int, ...]) -> str:
     return "v" + ".".join(str(p) for p in v)
 
 
-@rule(id="EKSA202", name="skip-upgrade-unavailable", severity=ERROR, tags=("cilium", "lifecycle"),
+@rule(id="EKSA202", reports_on=("Cluster",), name="skip-upgrade-unavailable", severity=ERROR, tags=("cilium", "lifecycle"),
       summary="cniConfig.cilium.skipUpgrade set on a cluster whose eksaVersion predates v0.15.0.")
 def skip_upgrade_unavailable(repo: Repo) -> Iterator[Violation]:
     """
@@ -70,7 +70,7 @@ def skip_upgrade_unavailable(repo: Repo) -> Iterator[Violation]:
                                   f"{_vtext(v)}; upgrade EKS-A first or remove skipUpgrade")
 
 
-@rule(id="EKSA203", fixable="unsafe", name="skip-upgrade-with-cilium-options", severity=ERROR, tags=("cilium", "lifecycle"),
+@rule(id="EKSA203", reports_on=("Cluster",), fixable="unsafe", name="skip-upgrade-with-cilium-options", severity=ERROR, tags=("cilium", "lifecycle"),
       summary="skipUpgrade: true together with policyEnforcementMode, which EKS-A rejects.")
 def skip_upgrade_with_options(repo: Repo) -> Iterator[Violation]:
     """
@@ -114,7 +114,7 @@ PAUSE_ANNOTATIONS = {
 }
 
 
-@rule(id="EKSA204", fixable="unsafe", name="reconciliation-paused", severity=WARNING, tags=("lifecycle",),
+@rule(id="EKSA204", reports_on=("Cluster",), fixable="unsafe", name="reconciliation-paused", severity=WARNING, tags=("lifecycle",),
       summary="A committed pause annotation on a Cluster: reconciliation stays off.")
 def reconciliation_paused(repo: Repo) -> Iterator[Violation]:
     """

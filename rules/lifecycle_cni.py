@@ -126,7 +126,7 @@ def _uses_kindnetd(c: EksaCluster) -> bool:
         c.obj.get(*NET_PATH, "cni") == "kindnetd"
 
 
-@rule(id="EKSA201", name="custom-cni-without-skip-upgrade", severity=ERROR, tags=("cilium", "lifecycle"),
+@rule(id="EKSA201", reports_on=("Cluster",), name="custom-cni-without-skip-upgrade", severity=ERROR, tags=("cilium", "lifecycle"),
       fixable="unsafe",
       summary="The repo replaces EKS-A's Cilium but the cluster lacks cniConfig.cilium.skipUpgrade: true.")
 def custom_cni_without_skip_upgrade(repo: Repo) -> Iterator[Violation]:
@@ -186,7 +186,7 @@ def custom_cni_without_skip_upgrade(repo: Repo) -> Iterator[Violation]:
             related=signals, fix=fix)
 
 
-@rule(id="EKSA205", name="missing-eksa-cilium-annotation", severity=WARNING, tags=("cilium", "lifecycle"),
+@rule(id="EKSA205", reports_on=("Cluster",), name="missing-eksa-cilium-annotation", severity=WARNING, tags=("cilium", "lifecycle"),
       summary="A workload cluster replaces EKS-A's Cilium without the eksa-cilium annotation.")
 def missing_eksa_cilium_annotation(repo: Repo) -> Iterator[Violation]:
     """
@@ -237,7 +237,7 @@ def missing_eksa_cilium_annotation(repo: Repo) -> Iterator[Violation]:
             related=signals)
 
 
-@rule(id="EKSA206", name="cluster-cni-config-invalid", severity=ERROR, tags=("cilium", "cluster"),
+@rule(id="EKSA206", reports_on=("Cluster",), name="cluster-cni-config-invalid", severity=ERROR, tags=("cilium", "cluster"),
       summary="clusterNetwork CNI settings that EKS-A's validation rejects (or the deprecated `cni` field).")
 def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
     """
@@ -317,7 +317,7 @@ def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
                                   "use cniConfig: {cilium: {}}")
 
 
-@rule(id="EKSA207", name="cilium-option-invalid", severity=ERROR, tags=("cilium", "cluster"),
+@rule(id="EKSA207", reports_on=("Cluster",), name="cilium-option-invalid", severity=ERROR, tags=("cilium", "cluster"),
       summary="A cniConfig.cilium option with a value EKS-A rejects, or newer than the cluster's eksaVersion.")
 def cilium_option_invalid(repo: Repo) -> Iterator[Violation]:
     """

@@ -38,7 +38,7 @@ MAX_NODE_MASK_DIFF = 16
 ENDPOINT_IP_PROVIDERS = frozenset({"vsphere", "tinkerbell", "snow"})
 
 
-@rule(id="EKSA208", name="cilium-fields-ignored", severity=WARNING, tags=("cilium", "config"),
+@rule(id="EKSA208", reports_on=("Cluster",), name="cilium-fields-ignored", severity=WARNING, tags=("cilium", "config"),
       summary="Legacy cniConfig.cilium fields set next to helmValues, which EKS-A then ignores.")
 def cilium_fields_ignored(repo: Repo) -> Iterator[Violation]:
     """
@@ -101,7 +101,7 @@ def _native_routing(helm: dict[str, Any]) -> bool:
     return helm.get("routingMode") == "native" or helm.get("tunnel") == "disabled"
 
 
-@rule(id="EKSA209", name="helm-values-replace-defaults", severity=WARNING, tags=("cilium", "config"),
+@rule(id="EKSA209", reports_on=("Cluster",), name="helm-values-replace-defaults", severity=WARNING, tags=("cilium", "config"),
       summary="helmValues without ipam.mode or tunnelProtocol on EKS-A <= v0.25.3 (before PR #10959): cluster-pool and VXLAN.")
 def helm_values_replace_defaults(repo: Repo) -> Iterator[Violation]:
     """
@@ -197,7 +197,7 @@ def _cidr_blocks(c: EksaCluster, name: str) -> Iterator[Violation]:
                                            "write it like 192.168.0.0/16", at="value")
 
 
-@rule(id="EKSA210", name="cluster-network-invalid", severity=ERROR, tags=("config", "ipam"),
+@rule(id="EKSA210", reports_on=("Cluster",), name="cluster-network-invalid", severity=ERROR, tags=("config", "ipam"),
       summary="clusterNetwork pods/services CIDRs missing, several, unparsable, or at odds with nodes.cidrMaskSize.")
 def cluster_network_invalid(repo: Repo) -> Iterator[Violation]:
     """
@@ -271,7 +271,7 @@ def cluster_network_invalid(repo: Repo) -> Iterator[Violation]:
                                   at=at)
 
 
-@rule(id="EKSA211", name="control-plane-endpoint-invalid", severity=ERROR, tags=("config",),
+@rule(id="EKSA211", reports_on=("Cluster",), name="control-plane-endpoint-invalid", severity=ERROR, tags=("config",),
       summary="Control-plane endpoint host missing, equal to tinkerbellIP, or not an IP where the provider needs one.")
 def control_plane_endpoint_invalid(repo: Repo) -> Iterator[Violation]:
     """
@@ -400,7 +400,7 @@ def _row_problems(row: HardwareRow, header: set[str]) -> Iterator[tuple[str, str
             yield "bmc_ip", f"bmc_ip {bmc['bmc_ip']!r} is not an IP address"
 
 
-@rule(id="EKSA212", name="hardware-csv-invalid", severity=ERROR, tags=("tinkerbell", "config"),
+@rule(id="EKSA212", reports_on=("file:csv",), name="hardware-csv-invalid", severity=ERROR, tags=("tinkerbell", "config"),
       summary="Tinkerbell hardware CSV: missing columns, bad IP/MAC, or duplicate IP/MAC/hostname.")
 def hardware_csv_invalid(repo: Repo) -> Iterator[Violation]:
     """

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from eksa_lint import ipnet
-from eksa_lint.model import NAD_GROUP, Repo, Violation, Workload
+from eksa_lint.model import NAD_GROUP, WORKLOAD_KINDS, Repo, Violation, Workload
 from eksa_lint.multus import NETWORKS_ANNOTATION, parse_networks
 from eksa_lint.registry import ERROR, NOTE, WARNING, rule
 
@@ -25,7 +25,7 @@ def _ann_path(w: Workload) -> tuple[Any, ...]:
     return w.annotations_path + (NETWORKS_ANNOTATION,)
 
 
-@rule(id="EKSA401", name="multus-provider-unsupported", severity=ERROR, tags=("multus",),
+@rule(id="EKSA401", reports_on=("NetworkAttachmentDefinition", *WORKLOAD_KINDS), name="multus-provider-unsupported", severity=ERROR, tags=("multus",),
       summary="Multus secondary networks on a provider other than Bare Metal.")
 def multus_provider_unsupported(repo: Repo) -> Iterator[Violation]:
     """
@@ -65,7 +65,7 @@ def multus_provider_unsupported(repo: Repo) -> Iterator[Violation]:
                                   f"{c.provider}; Multus is supported on Bare Metal (Tinkerbell) only")
 
 
-@rule(id="EKSA402", name="nad-master-unknown", severity=ERROR, tags=("multus",),
+@rule(id="EKSA402", reports_on=("NetworkAttachmentDefinition",), name="nad-master-unknown", severity=ERROR, tags=("multus",),
       summary="A NAD's master is not a configured host interface.")
 def nad_master_unknown(repo: Repo) -> Iterator[Violation]:
     """
@@ -101,7 +101,7 @@ def nad_master_unknown(repo: Repo) -> Iterator[Violation]:
                                         f"(configured: {', '.join(hosts.interfaces)}); use one of them")
 
 
-@rule(id="EKSA403", name="nad-master-implicit", severity=WARNING, tags=("multus",),
+@rule(id="EKSA403", reports_on=("NetworkAttachmentDefinition",), name="nad-master-implicit", severity=WARNING, tags=("multus",),
       summary="ipvlan/macvlan without master uses the default-route interface; vlan without master is refused.")
 def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
     """
@@ -143,7 +143,7 @@ def nad_master_implicit(repo: Repo) -> Iterator[Violation]:
                                         f"to a dedicated NIC")
 
 
-@rule(id="EKSA404", name="nad-master-is-primary", severity=WARNING, tags=("multus",),
+@rule(id="EKSA404", reports_on=("NetworkAttachmentDefinition",), name="nad-master-is-primary", severity=WARNING, tags=("multus",),
       summary="A secondary network uses the NIC that carries the cluster overlay.")
 def nad_master_is_primary(repo: Repo) -> Iterator[Violation]:
     """
@@ -181,7 +181,7 @@ def nad_master_is_primary(repo: Repo) -> Iterator[Violation]:
                                         f'"{hint}"')
 
 
-@rule(id="EKSA405", name="network-annotation-invalid", severity=ERROR, tags=("multus",),
+@rule(id="EKSA405", reports_on=WORKLOAD_KINDS, name="network-annotation-invalid", severity=ERROR, tags=("multus",),
       summary="A k8s.v1.cni.cncf.io/networks annotation Multus cannot parse.")
 def network_annotation_invalid(repo: Repo) -> Iterator[Violation]:
     """
@@ -211,7 +211,7 @@ def network_annotation_invalid(repo: Repo) -> Iterator[Violation]:
             yield w.obj.violation(_ann_path(w), f"{NETWORKS_ANNOTATION}: {err}", at="value")
 
 
-@rule(id="EKSA406", name="network-attachment-missing", severity=ERROR, tags=("multus",),
+@rule(id="EKSA406", reports_on=WORKLOAD_KINDS, name="network-attachment-missing", severity=ERROR, tags=("multus",),
       summary="The networks annotation names a NAD that is not in the repo.")
 def network_attachment_missing(repo: Repo) -> Iterator[Violation]:
     """
@@ -277,7 +277,7 @@ def _nad_nets(nad: Any) -> list[Any]:
     return nets
 
 
-@rule(id="EKSA407", name="requested-ip-invalid", severity=ERROR, tags=("multus", "ipam"),
+@rule(id="EKSA407", reports_on=WORKLOAD_KINDS, name="requested-ip-invalid", severity=ERROR, tags=("multus", "ipam"),
       summary="A requested IP the NAD's IPAM cannot honour, or that collides.")
 def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
     """
@@ -352,7 +352,7 @@ def requested_ip_invalid(repo: Repo) -> Iterator[Violation]:
                                           f"({', '.join(map(str, nets))}); pick an address inside it", at="value")
 
 
-@rule(id="EKSA408", name="cilium-cni-exclusive-with-multus", severity=NOTE, tags=("multus", "cilium"),
+@rule(id="EKSA408", reports_on=("Cluster",), name="cilium-cni-exclusive-with-multus", severity=NOTE, tags=("multus", "cilium"),
       summary="Cilium's cni.exclusive renames other CNI configs while Multus is in use.")
 def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     """
@@ -400,7 +400,7 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
                               f"cni.exclusive is on; {how}")
 
 
-@rule(id="EKSA409", name="host-local-across-nodes", severity=WARNING, tags=("multus", "ipam"),
+@rule(id="EKSA409", reports_on=("NetworkAttachmentDefinition",), name="host-local-across-nodes", severity=WARNING, tags=("multus", "ipam"),
       summary="host-local IPAM on a NAD in a multi-node cluster.")
 def host_local_across_nodes(repo: Repo) -> Iterator[Violation]:
     """

@@ -9,7 +9,7 @@ from typing import Any
 
 from eksa_lint import ipnet
 from eksa_lint.cilium import policy_specs
-from eksa_lint.model import CILIUM_GROUP, Obj, Repo, Violation
+from eksa_lint.model import CILIUM_GROUP, CILIUM_POLICY_KINDS, Obj, Repo, Violation
 from eksa_lint.registry import ERROR, WARNING, rule
 from eksa_lint.selectors import SERVICEACCOUNT_LABEL, PodLabels, endpoint_matches, matches, selects_all
 
@@ -75,7 +75,7 @@ def _selector_problems(sel: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[
                 f'unknown matchExpressions operator "{op}"; use In, NotIn, Exists or DoesNotExist')
 
 
-@rule(id="EKSA601", name="networkpolicy-invalid", severity=ERROR, tags=("policy",),
+@rule(id="EKSA601", reports_on=("NetworkPolicy",), name="networkpolicy-invalid", severity=ERROR, tags=("policy",),
       summary="A NetworkPolicy the Kubernetes API server rejects.")
 def networkpolicy_invalid(repo: Repo) -> Iterator[Violation]:
     """
@@ -191,7 +191,7 @@ def _np_peer(o: Obj, path: tuple[Any, ...], peer: dict[str, Any]) -> Iterator[Vi
                                   f"cidr {block.get('cidr')}", at="value")
 
 
-@rule(id="EKSA602", name="cilium-policy-invalid", severity=ERROR, tags=("policy", "cilium"),
+@rule(id="EKSA602", reports_on=CILIUM_POLICY_KINDS, name="cilium-policy-invalid", severity=ERROR, tags=("policy", "cilium"),
       summary="A CiliumNetworkPolicy the Cilium agent rejects.")
 def cilium_policy_invalid(repo: Repo) -> Iterator[Violation]:
     """
@@ -390,7 +390,7 @@ def _ns_of(o: Obj) -> str:
     return o.effective_namespace or "default"
 
 
-@rule(id="EKSA603", name="egress-blocks-dns", severity=WARNING, tags=("policy",),
+@rule(id="EKSA603", reports_on=("NetworkPolicy", "CiliumNetworkPolicy"), name="egress-blocks-dns", severity=WARNING, tags=("policy",),
       summary="A namespace-wide egress policy leaves pods without DNS.")
 def egress_blocks_dns(repo: Repo) -> Iterator[Violation]:
     """
@@ -468,7 +468,7 @@ def egress_blocks_dns(repo: Repo) -> Iterator[Violation]:
                               "and no policy there allows DNS; add an egress rule to UDP and TCP port 53")
 
 
-@rule(id="EKSA604", name="policy-selects-nothing", severity=WARNING, tags=("policy",),
+@rule(id="EKSA604", reports_on=("NetworkPolicy", "CiliumNetworkPolicy"), name="policy-selects-nothing", severity=WARNING, tags=("policy",),
       summary="A policy's selector matches none of the namespace's workloads.")
 def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
     """
@@ -554,7 +554,7 @@ def policy_selects_nothing(repo: Repo) -> Iterator[Violation]:
                                   f'{len(pods)} workload(s) in namespace "{ns}"; check the labels')
 
 
-@rule(id="EKSA605", name="fqdn-without-dns-proxy", severity=ERROR, tags=("policy", "cilium"),
+@rule(id="EKSA605", reports_on=("CiliumNetworkPolicy",), name="fqdn-without-dns-proxy", severity=ERROR, tags=("policy", "cilium"),
       summary="toFQDNs for pods whose DNS traffic no policy sends through Cilium's DNS proxy.")
 def fqdn_without_dns_proxy(repo: Repo) -> Iterator[Violation]:
     """
@@ -669,7 +669,7 @@ def _host_allows(rules: list[dict[str, Any]], port: str, proto: str) -> bool:
     return False
 
 
-@rule(id="EKSA606", name="host-policy-blocks-overlay", severity=ERROR, tags=("policy", "cilium"),
+@rule(id="EKSA606", reports_on=("CiliumClusterwideNetworkPolicy",), name="host-policy-blocks-overlay", severity=ERROR, tags=("policy", "cilium"),
       summary="A host policy restricts node ingress without allowing the Cilium tunnel and health checks.")
 def host_policy_blocks_overlay(repo: Repo) -> Iterator[Violation]:
     """
@@ -738,7 +738,7 @@ def host_policy_blocks_overlay(repo: Repo) -> Iterator[Violation]:
                               "`fromEntities: [remote-node, health]` with those ports (and ICMP echo)")
 
 
-@rule(id="EKSA607", name="enforcement-always-without-policies", severity=WARNING, tags=("policy", "cilium"),
+@rule(id="EKSA607", reports_on=("Cluster",), name="enforcement-always-without-policies", severity=WARNING, tags=("policy", "cilium"),
       summary="policyEnforcementMode always with namespaces that have workloads but no policy.")
 def enforcement_always_without_policies(repo: Repo) -> Iterator[Violation]:
     """

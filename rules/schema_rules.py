@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from eksa_lint.findings import Fix
-from eksa_lint.model import Nad, Obj, Repo, Violation
+from eksa_lint.model import CILIUM_POLICY_KINDS, Nad, Obj, Repo, Violation
 from eksa_lint.registry import ERROR, rule
 from eksa_lint.schema import CrdSchema, SchemaProblem, errors, errors_for, user_crd_schemas
 
@@ -66,7 +66,7 @@ def _json_error_position(nad: Nad, exc: json.JSONDecodeError) -> tuple[int, int]
     return line, col + (1 if head[:1] == "'" else 0) + exc.pos
 
 
-@rule(id="EKSA101", fixable="safe", name="cluster-schema", severity=ERROR, tags=("schema", "eksa"),
+@rule(id="EKSA101", reports_on=("Cluster", *EKSA_CONFIG_SCHEMAS), fixable="safe", name="cluster-schema", severity=ERROR, tags=("schema", "eksa"),
       summary="An EKS Anywhere Cluster fails its schema (EKS-A decodes it strictly).")
 def cluster_schema(repo: Repo) -> Iterator[Violation]:
     """
@@ -109,7 +109,7 @@ def cluster_schema(repo: Repo) -> Iterator[Violation]:
         yield from _check(repo, repo.subjects.of_kind(kind, group=EKSA_GROUP), schema)
 
 
-@rule(id="EKSA102", fixable="safe", name="networkpolicy-schema", severity=ERROR, tags=("schema", "policy"),
+@rule(id="EKSA102", reports_on=("NetworkPolicy",), fixable="safe", name="networkpolicy-schema", severity=ERROR, tags=("schema", "policy"),
       summary="A Kubernetes NetworkPolicy fails its schema.")
 def networkpolicy_schema(repo: Repo) -> Iterator[Violation]:
     """
@@ -141,7 +141,7 @@ def networkpolicy_schema(repo: Repo) -> Iterator[Violation]:
     yield from _check(repo, repo.subjects.network_policies, "networkpolicy")
 
 
-@rule(id="EKSA103", fixable="safe", name="cilium-policy-schema", severity=ERROR, tags=("schema", "cilium", "policy"),
+@rule(id="EKSA103", reports_on=CILIUM_POLICY_KINDS, fixable="safe", name="cilium-policy-schema", severity=ERROR, tags=("schema", "cilium", "policy"),
       summary="A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy fails its schema.")
 def cilium_policy_schema(repo: Repo) -> Iterator[Violation]:
     """
@@ -174,7 +174,7 @@ def cilium_policy_schema(repo: Repo) -> Iterator[Violation]:
     yield from _check(repo, repo.subjects.cilium_policies, "ciliumnetworkpolicy")
 
 
-@rule(id="EKSA104", fixable="safe", name="nad-schema", severity=ERROR, tags=("schema", "multus"),
+@rule(id="EKSA104", reports_on=("NetworkAttachmentDefinition",), fixable="safe", name="nad-schema", severity=ERROR, tags=("schema", "multus"),
       summary="A NetworkAttachmentDefinition object fails its schema.")
 def nad_schema(repo: Repo) -> Iterator[Violation]:
     """
@@ -206,7 +206,7 @@ def nad_schema(repo: Repo) -> Iterator[Violation]:
     yield from _check(repo, (n.obj for n in repo.subjects.nads), "nad")
 
 
-@rule(id="EKSA105", name="cni-config-invalid", severity=ERROR, tags=("schema", "multus", "cni"),
+@rule(id="EKSA105", reports_on=("NetworkAttachmentDefinition",), name="cni-config-invalid", severity=ERROR, tags=("schema", "multus", "cni"),
       summary="The CNI config in a NetworkAttachmentDefinition is not JSON or fails the CNI/plugin/IPAM schema.")
 def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
     """

@@ -6,6 +6,10 @@ import os
 import textwrap
 from pathlib import Path
 
+# Every finding of every test (also in the CLI subprocesses, which inherit it) must land in a file holding one of
+# its rule's `reports_on` kinds: a wrong declaration would make one-file runs skip the rule and miss findings.
+os.environ["EKSA_LINT_CHECK_SCOPES"] = "1"
+
 import pytest
 from eksa_lint.config import Settings
 from eksa_lint.engine import RunResult, lint, lint_texts
