@@ -6,11 +6,11 @@ import fnmatch
 import os
 import re
 import stat
-import subprocess
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from eksa_lint.config import Settings
+from eksa_lint.gitproc import GitProc, git
 from eksa_lint.load.source import SourceFile
 
 YAML_EXT = (".yaml", ".yml")
@@ -60,15 +60,10 @@ def file_key(st: os.stat_result) -> tuple[int, int, int, int]:
 
 def _git(args: list[str], cwd: str) -> str | None:
     try:
-        out = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=60, check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
+        code, out = git(cwd, *args)
+    except OSError:
         return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.decode("utf-8", "surrogateescape")
+    return out.decode("utf-8", "surrogateescape") if code == 0 else None
 
 
 _GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")
@@ -163,43 +158,40 @@ def _walk(root: str) -> list[str]:
 _REGULAR_MODES = frozenset({"100644", "100755"})
 
 
-def _git_start(root: str) -> list[subprocess.Popen[bytes]] | None:
+def _git_start(root: str) -> list[GitProc] | None:
     """Start `git ls-files` (index and untracked entries) and `git diff-files` (paths whose worktree differs from
     the index: modified, deleted, type changed); `_git_finish` reads them. The caller may work meanwhile.
 
     git compares the worktree with its index in C, with threads, several times faster than one lstat per file
     from Python; a file it does not report has its index entry's content, so the entry identifies it."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     # diff-files with git's full stat comparison whatever the repo's config says (core.trustctime=false or
     # core.checkStat=minimal would call an in-place edit that keeps size and mtime clean)
-    cmds = (["git", "ls-files", "-z", "-v", "-s", "--cached", "--others", "--exclude-standard"],
-            ["git", "-c", "core.trustctime=true", "-c", "core.checkStat=default", "diff-files", "--name-only",
-             "-z"])
-    procs: list[subprocess.Popen[bytes]] = []
+    cmds = (["ls-files", "-z", "-v", "-s", "--cached", "--others", "--exclude-standard"],
+            ["-c", "core.trustctime=true", "-c", "core.checkStat=default", "diff-files", "--name-only", "-z"])
+    procs: list[GitProc] = []
     try:
         for c in cmds:
-            procs.append(subprocess.Popen(c, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env))
+            procs.append(GitProc(root, c))
     except OSError:
-        _git_finish(root, procs)
+        for pr in procs:
+            pr.kill()
         return None
     return procs
 
 
-def _git_finish(root: str, procs: list[subprocess.Popen[bytes]]) -> tuple[list[str], set[str]] | None:
+def _git_finish(root: str, procs: list[GitProc]) -> tuple[list[str], set[str]] | None:
     outs: list[bytes] = []
     try:
-        outs = [pr.stdout.read() if pr.stdout else b"" for pr in procs]  # no poll loop: one read to EOF each
-        if len(procs) != 2 or any(pr.wait() != 0 for pr in procs):
-            return None
+        for pr in procs:  # one read to EOF each: git never waits on us
+            code, out = pr.finish()
+            if code != 0:
+                return None
+            outs.append(out)
     except OSError:
         return None
     finally:
         for pr in procs:
-            if pr.stdout:
-                pr.stdout.close()
-            if pr.returncode is None:
-                pr.kill()
-                pr.wait()
+            pr.kill()  # those not finished (after a failure)
     listing, changed = (o.decode("utf-8", "surrogateescape") for o in outs)
     entries = listing.split("\0")
     entries.pop()  # after the last NUL

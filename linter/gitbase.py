@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import marshal
 import os
-import subprocess
 from typing import Any
 
 from eksa_lint.cache import CACHE_DIR, VERSION
 from eksa_lint.config import Settings
 from eksa_lint.discover import file_kind
+from eksa_lint.gitproc import git
 from eksa_lint.load import load_file
 from eksa_lint.load.source import Document, SourceFile
 from eksa_lint.model import EKSA_GROUP, Repo
@@ -23,7 +23,23 @@ class BaseRevisionError(Exception):
     """The base revision cannot be read (exit code 2)."""
 
 
-def _git(root: str, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+class _Done:
+    __slots__ = ("returncode", "stdout")
+
+    def __init__(self, returncode: int, stdout: bytes) -> None:
+        self.returncode = returncode
+        self.stdout = stdout
+
+
+def _git(root: str, *args: str, data: bytes | None = None) -> Any:
+    """git's exit code and output (`.returncode`, `.stdout`); with `data` on its standard input."""
+    if data is None:  # without subprocess (see gitproc): a cached base costs one rev-parse
+        try:
+            return _Done(*git(root, *args))
+        except OSError as exc:
+            raise BaseRevisionError(f"cannot run git: {exc}") from None
+    import subprocess
+
     try:
         return subprocess.run(["git", *args], cwd=root, input=data, capture_output=True, timeout=120, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
