@@ -1,3 +1,3 @@
-from eksa_lint.cli import main
+from eksa_lint.entry import main
 
 main()

@@ -9,11 +9,9 @@ from typing import Any
 
 import click
 from eksa_lint import __version__
-from eksa_lint.config import TARGETS, ConfigError, Settings, load_settings
-from eksa_lint.findings import Severity
-from eksa_lint.report import FORMATS, ReportOptions
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from eksa_lint.command import EXIT_ERROR, run_check_command
+from eksa_lint.config import TARGETS
+from eksa_lint.report import FORMATS
 
 
 class _Group(click.Group):
@@ -25,13 +23,6 @@ class _Group(click.Group):
         except KeyboardInterrupt:  # pragma: no cover - interactive
             click.echo("interrupted", err=True)
             sys.exit(130)
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        out.extend(p.strip() for p in v.split(",") if p.strip())
-    return tuple(out)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,101 +143,16 @@ def check(
     include_docs: bool | None,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
-    from eksa_lint.app import CheckRequest, run_check
-    from eksa_lint.discover import find_root
-
-    cwd = os.getcwd()
-    plist = list(paths) or ["."]
-    for p in plist:
+    # The usage errors click reports; the rest of the work is shared with the fast path (linter/entry.py).
+    for p in list(paths) or ["."]:
         if not os.path.exists(p):
             raise click.BadParameter(f"no such file or folder: {p}", param_hint="PATHS")
-    extra: list[tuple[str, str]] = []
     for r in reports:
         kind, sep, dest = r.partition(":")
         if not sep or kind not in FORMATS or not dest:
             raise click.BadParameter(f"{r!r}: use FORMAT:FILE with FORMAT one of {', '.join(FORMATS)}",
                                      param_hint="--report")  # fmt: skip
-        extra.append((kind, dest))
-    root, _ = find_root(plist, cwd)
-    try:
-        settings = load_settings(root, config_path, cache=not no_cache)
-    except ConfigError as exc:
-        click.echo(f"eksa-lint: config error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    _apply_cli(settings, target, fail_level, select, ignore, crd_dir, jobs)
-    if include_docs:
-        settings.docs = True
-    if no_cache:
-        settings.cache = False
-
-    if fmt is None:
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    to_tty = output is None and sys.stdout.isatty()
-    color = to_tty and not no_color and not os.environ.get("NO_COLOR")
-    progress = _progress_bar() if sys.stderr.isatty() and not quiet else None
-    options = ReportOptions(color=color, show_source=to_tty and fmt == "text", quiet=quiet,
-                            show_suppressed=show_suppressed, statistics=statistics)  # fmt: skip
-    req = CheckRequest(
-        paths=plist, settings=settings, fmt=fmt, output=output, reports=extra, options=options, base=base_rev,
-        fix=fix, unsafe_fixes=unsafe_fixes, diff=diff, baseline=baseline, write_baseline=write_baseline,
-        cwd=cwd, progress=progress,
-    )  # fmt: skip
-    try:
-        code = run_check(req)
-    except ConfigError as exc:
-        if progress is not None:
-            progress(-1, -1)
-        click.echo(f"eksa-lint: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    sys.stdout.flush()
-    sys.exit(code)
-
-
-def _apply_cli(
-    settings: Settings,
-    target: str | None,
-    fail_level: str | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    crd_dir: tuple[str, ...],
-    jobs: int | None,
-) -> None:
-    if target:
-        settings.target = target
-    if fail_level:
-        settings.fail_level = Severity.parse(fail_level)
-    if select:
-        settings.select = _split(select)
-    if ignore:
-        settings.ignore = tuple(settings.ignore) + _split(ignore)
-    if crd_dir:
-        settings.crds = tuple(settings.crds) + tuple(os.path.abspath(c) for c in crd_dir)
-    if jobs:
-        settings.jobs = max(1, jobs)
-
-
-def _progress_bar() -> Any:
-    """A progress callback that draws on stderr once loading has taken more than a second."""
-    import time
-
-    start = time.perf_counter()
-    drawn = [False]
-
-    def update(done: int, total: int) -> None:
-        if done < 0:
-            if drawn[0]:
-                sys.stderr.write("\r\033[K")
-                sys.stderr.flush()
-            return
-        if time.perf_counter() - start < 1.0 or total <= 0:
-            return
-        drawn[0] = True
-        width = 30
-        filled = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
-        sys.stderr.flush()
-
-    return update
+    run_check_command(click.get_current_context().params)
 
 
 @main.command("rules")
