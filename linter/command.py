@@ -80,6 +80,11 @@ def run_check_command(params: dict[str, Any]) -> None:
             progress(-1, -1)
         echo_err(f"eksa-lint: error: {exc}")
         sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:  # the same on both paths (click would print "Aborted!" and exit 1)
+        if progress is not None:
+            progress(-1, -1)
+        echo_err("interrupted")
+        sys.exit(130)
     sys.stdout.flush()
     sys.exit(code)
 

@@ -212,6 +212,34 @@ class _PacifyFlushWrapper:
 
 
 def main() -> None:
+    """The console script: run, then end the process without the interpreter's teardown.
+
+    A run holds the model of the whole repo; freeing it object by object at exit took ~30 ms of a ~150 ms
+    one-file run at 10,000 files. Everything a run writes is closed by then (reports, the cache), so only the
+    standard streams need flushing before `os._exit`. Tests call cli.main and `_main` in-process instead."""
+    try:
+        _main()
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"), as the interpreter reports it
+        try:
+            print(code, file=sys.stderr)
+        except (OSError, ValueError):
+            pass
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed or broken pipe: nothing more can be said there
+            pass
+    os._exit(code & 0xFF if code >= 0 else 1)
+
+
+def _main() -> None:
     params = parse_check(sys.argv[1:]) if _fast_path_possible() else None
     if params is None:
         from eksa_lint.cli import main as click_main
@@ -222,7 +250,7 @@ def main() -> None:
 
     try:
         run_check_command(params)
-    except KeyboardInterrupt:  # as cli._Group.main
+    except KeyboardInterrupt:  # during start-up (run_check_command handles it in the run)
         from eksa_lint.command import echo_err
 
         echo_err("interrupted")

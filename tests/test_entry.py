@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import random
 import re
@@ -379,7 +380,7 @@ def test_keyboard_interrupt_on_the_fast_path(repo: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(eksa_lint.app, "run_check", interrupted)
     monkeypatch.setattr(sys, "argv", ["eksa-lint", "check", "policies/np.yaml"])
     with pytest.raises(SystemExit) as exc:
-        entry.main()
+        entry._main()
     assert exc.value.code == 130 and capsys.readouterr().err == "interrupted\n"
 
 
@@ -396,7 +397,7 @@ def test_broken_pipe_on_the_fast_path(repo: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(sys, "stdout", io.StringIO())
     monkeypatch.setattr(sys, "stderr", err)
     with pytest.raises(SystemExit) as exc:
-        entry.main()
+        entry._main()
     assert exc.value.code == 1 and isinstance(sys.stdout, entry._PacifyFlushWrapper)  # not click's: the fast path
     assert isinstance(sys.stderr, entry._PacifyFlushWrapper) and sys.stderr.wrapped is err
     err.flush()
@@ -415,3 +416,39 @@ def test_closed_stdout_as_click(repo: Path) -> None:
             os.close(w)
         results.append((proc.returncode, proc.stderr))
     assert results[0] == results[1] == (1, "")
+
+
+def test_keyboard_interrupt_on_the_click_path(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import eksa_lint.app
+    from click.testing import CliRunner
+    from eksa_lint.cli import main as click_main
+
+    def interrupted(*_: Any, **__: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(eksa_lint.app, "run_check", interrupted)
+    got = CliRunner().invoke(click_main, ["check", "policies/np.yaml"])
+    assert got.exit_code == 130 and got.output.endswith("interrupted\n")
+
+
+# --- the console entry ends the process itself (os._exit, no interpreter teardown) ---------------------------
+
+
+def test_large_output_through_a_pipe_is_complete(repo: Path) -> None:
+    for i in range(300):  # 301 files with a finding, ~150 KB of JSON: many pipe buffers, all to be flushed before os._exit
+        (repo / "policies" / f"dup{i}.yaml").write_text(DUP)
+    for via in ("entry", "click"):
+        proc = _run(["check", "--format", "json", "--no-cache", "policies"], repo, via)
+        assert proc.returncode == 1, proc.stderr
+        found = json.loads(proc.stdout)["findings"]
+        assert len({f["path"] for f in found}) == 301, via
+
+
+@pytest.mark.parametrize(("code", "status", "err"), [(None, 0, ""), (0, 0, ""), (3, 3, ""), ("bye", 1, "bye\n")])
+def test_exit_codes_of_the_console_entry(repo: Path, code: Any, status: int, err: str) -> None:
+    prog = ("import sys; from eksa_lint import entry;"
+            f"entry._main = lambda: sys.exit({code!r}); print('out', end=''); entry.main()")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", prog], cwd=repo, capture_output=True, text=True, timeout=60,
+                          check=False)  # fmt: skip
+    assert (proc.returncode, proc.stdout, proc.stderr) == (status, "out", err)
