@@ -645,12 +645,15 @@ def _paths_matching(paths: list[str], patterns: tuple[str, ...]) -> list[str]:
     if "" in literals or any("\n" in p for p in paths):
         return [p for p in paths if _glob_match(p, patterns)]
     joined = "\n".join(paths)
-    rx = re.compile("|".join(re.escape(x) for x in sorted(literals, key=len, reverse=True)))
     found: set[str] = set()
-    for m in rx.finditer(joined):
-        start = joined.rfind("\n", 0, m.start()) + 1
-        end = joined.find("\n", m.end())
-        found.add(joined[start:end if end >= 0 else len(joined)])
+    for lit in literals:  # str.find per literal: C-level searches, several times faster than one alternation regex
+        at = joined.find(lit)
+        while at >= 0:
+            start = joined.rfind("\n", 0, at) + 1
+            end = joined.find("\n", at + len(lit))
+            end = end if end >= 0 else len(joined)
+            found.add(joined[start:end])
+            at = joined.find(lit, end)
     return [p for p in paths if p in found and _glob_match(p, patterns)]
 
 
@@ -764,8 +767,12 @@ class Repo:
             return [(o.path, o.group, o.effective_namespace, o.name) for o in objs]
         out = [(o.path, o.group, o.effective_namespace, o.name) for o in self._loaded_by_kind.get(kind, ())]
         scoped = kind in CLUSTER_SCOPED_KINDS
-        out.extend((path, _group_of(av), None if scoped else (ns or "default"), name)
-                   for path, av, name, ns in self.context.identities(kind))
+        groups: dict[str, str] = {}  # a kind's objects share a few apiVersions
+        for path, av, name, ns in self.context.identities(kind):
+            group = groups.get(av)
+            if group is None:
+                group = groups[av] = _group_of(av)
+            out.append((path, group, None if scoped else (ns or "default"), name))
         return out
 
     def _view_of(self, view: str, of_kind: Callable[[str], Iterable[Obj]]) -> tuple[Any, ...]:

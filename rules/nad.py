@@ -381,10 +381,10 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     """
     if not repo.subjects.clusters:
         return  # findings are on Clusters
-    owners = {id(c) for path, group, _, _ in repo.identities("NetworkAttachmentDefinition")
-              if group == NAD_GROUP and (c := repo.cluster_for(path)) is not None}
+    nad_paths = sorted({path for path, group, _, _ in repo.identities("NetworkAttachmentDefinition")
+                        if group == NAD_GROUP})
     for c in repo.subjects.clusters:
-        if id(c) not in owners:
+        if not _owns_any(repo, c, nad_paths):
             continue
         cil = c.cilium
         if cil is None:
@@ -398,6 +398,16 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
                "(cniExclusive is ignored when helmValues is set)")
         yield c.obj.violation(c.deepest_cilium_path(), f'cluster "{c.name}" uses Multus NADs but Cilium '
                               f"cni.exclusive is on; {how}")
+
+
+def _owns_any(repo: Repo, c: Any, paths: list[str]) -> bool:
+    """Whether one of the paths belongs to cluster `c`. A manifest belongs to the Cluster of its folder or the
+    nearest parent folder with one (`repo.cluster_for`), so only paths under `c`'s folder can, unless `c` is the
+    repo's only Cluster."""
+    if len(repo.clusters) > 1 and c.obj.folder:
+        prefix = c.obj.folder + "/"
+        paths = [p for p in paths if p.startswith(prefix)]
+    return any(repo.cluster_for(p) is c for p in paths)
 
 
 @rule(id="EKSA409", reports_on=("NetworkAttachmentDefinition",), name="host-local-across-nodes", severity=WARNING, tags=("multus", "ipam"),
