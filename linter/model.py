@@ -1029,6 +1029,16 @@ class Repo:
             memo[path] = self._nearest_cluster(path)
         return memo[path]
 
+    def may_belong(self, clusters: Iterable[EksaCluster]) -> Callable[[str], bool]:
+        """A fast test of paths, False only for a path that cannot belong to any of `clusters` (`cluster_for`):
+        a manifest belongs to the Cluster of its own or the nearest parent folder, or to the repo's only one.
+        Rules that need the owner of many paths filter them with it first."""
+        cs = list(clusters)
+        if len(self.clusters) <= 1 or any(not c.obj.folder for c in cs):
+            return lambda path: True
+        prefixes = tuple({c.obj.folder + "/" for c in cs})
+        return lambda path: path.startswith(prefixes)
+
     def _nearest_cluster(self, path: str) -> EksaCluster | None:
         folder = path.rpartition("/")[0]
         here = self._nearest_clusters(folder)

@@ -220,8 +220,11 @@ def ipam_pool_overlap(repo: Repo) -> Iterator[Violation]:
         return id(owner) if owner is not None else path
 
     wanted = {group_of(n.obj.path) for n in repo.subjects.nads}
+    owners = [c for n in repo.subjects.nads if (c := repo.cluster_for(n.obj.path)) is not None]
+    could = repo.may_belong(owners)  # only paths under the owners' folders can share their group
+    mine = {n.obj.path for n in repo.subjects.nads}
     groups: dict[Any, list[Any]] = {}
-    for nad in repo.where("nads", lambda path: group_of(path) in wanted):
+    for nad in repo.where("nads", lambda path: (path in mine or could(path)) and group_of(path) in wanted):
         groups.setdefault(group_of(nad.obj.path), []).append(nad)
     for nads in groups.values():
         if any(n.obj.file.reported for n in nads):

@@ -401,13 +401,9 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
 
 
 def _owns_any(repo: Repo, c: Any, paths: list[str]) -> bool:
-    """Whether one of the paths belongs to cluster `c`. A manifest belongs to the Cluster of its folder or the
-    nearest parent folder with one (`repo.cluster_for`), so only paths under `c`'s folder can, unless `c` is the
-    repo's only Cluster."""
-    if len(repo.clusters) > 1 and c.obj.folder:
-        prefix = c.obj.folder + "/"
-        paths = [p for p in paths if p.startswith(prefix)]
-    return any(repo.cluster_for(p) is c for p in paths)
+    """Whether one of the paths belongs to cluster `c`."""
+    could = repo.may_belong((c,))
+    return any(repo.cluster_for(p) is c for p in paths if could(p))
 
 
 @rule(id="EKSA409", reports_on=("NetworkAttachmentDefinition",), name="host-local-across-nodes", severity=WARNING, tags=("multus", "ipam"),
