@@ -227,8 +227,17 @@ def ipam_pool_overlap(repo: Repo) -> Iterator[Violation]:
     for nad in repo.where("nads", lambda path: (path in mine or could(path)) and group_of(path) in wanted):
         groups.setdefault(group_of(nad.obj.path), []).append(nad)
     for nads in groups.values():
-        if any(n.obj.file.reported for n in nads):
-            yield from _overlaps_in(list(iter_pools(repo, nads)))
+        reported = [_order(n) for n in nads if n.obj.file.reported]
+        if reported:
+            # a finding is on the later of two NADs (in path order): NADs after the last reported one cannot
+            # change the reported ones' findings, so a one-file run leaves them unparsed
+            last = max(reported)
+            yield from _overlaps_in(list(iter_pools(repo, [n for n in nads if _order(n) <= last])))
+
+
+def _order(n: Any) -> tuple[Any, ...]:
+    """A NAD's place in path order (as repo_ipam sorts them)."""
+    return n.obj.path, n.obj.doc.index, n.obj.base
 
 
 def _overlaps_in(pools: list[Pool]) -> Iterator[Violation]:

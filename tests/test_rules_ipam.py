@@ -432,3 +432,27 @@ def test_501_and_504_whereabouts_ip_ranges() -> None:
     line = text.splitlines()[4]
     assert where(found, "EKSA501") == [("EKSA501", "nad.yaml", 5, col(text, '"range_start"'))]
     assert where(found, "EKSA504") == [("EKSA504", "nad.yaml", 5, line.rindex('"range"') + 1)]
+
+
+def test_503_each_nad_alone_gets_what_the_whole_run_gives_it(tmp_path) -> None:
+    """A one-file run parses only the NADs before the reported one: the findings must not change."""
+    from eksa_lint.config import Settings
+    from eksa_lint.engine import lint
+
+    from tests.conftest import write_tree
+
+    nets = {  # path order a < b < c < d; b and d overlap a, c overlaps nothing; a reported alone has nothing
+        "k/a.yaml": nad('{"type": "host-local", "subnet": "10.30.0.0/23"}', "net-a"),
+        "k/b.yaml": nad('{"type": "whereabouts", "range": "10.30.1.0/24"}', "net-b"),
+        "k/c.yaml": nad('{"type": "whereabouts", "range": "10.40.0.0/24"}', "net-c"),
+        "k/d.yaml": nad('{"type": "static", "addresses": [{"address": "10.30.0.9/23"}]}', "net-d"),
+    }
+    write_tree(tmp_path, {"k/cluster.yaml": CLUSTER, "other/cluster.yaml": CLUSTER.replace("name: c1", "name: c9"),
+                          "other/x.yaml": nad('{"type": "host-local", "subnet": "10.30.0.0/16"}', "net-x"),
+                          **nets})  # fmt: skip
+    s = Settings(cache=False, select=("EKSA503",))
+    whole = [(f.location.path, f.location.line, f.message) for f in lint(["."], s, cwd=str(tmp_path)).findings]
+    assert sorted({p for p, _, _ in whole}) == ["k/b.yaml", "k/d.yaml"], whole  # not other/x: another cluster
+    for path in nets:
+        alone = [(f.location.path, f.location.line, f.message) for f in lint([path], s, cwd=str(tmp_path)).findings]
+        assert alone == [w for w in whole if w[0] == path], path
