@@ -381,11 +381,8 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
     """
     if not repo.subjects.clusters:
         return  # findings are on Clusters
-    nad_paths = sorted({path for path, group, _, _ in repo.identities("NetworkAttachmentDefinition")
-                        if group == NAD_GROUP})
+    nad_paths: list[str] | None = None
     for c in repo.subjects.clusters:
-        if not _owns_any(repo, c, nad_paths):
-            continue
         cil = c.cilium
         if cil is None:
             continue
@@ -393,6 +390,11 @@ def cilium_cni_exclusive_with_multus(repo: Repo) -> Iterator[Violation]:
         helm_cni = helm.get("cni") if isinstance(helm, dict) else None
         if (helm is None and cil.get("cniExclusive") is False) or (isinstance(helm_cni, dict) and
                                                                     helm_cni.get("exclusive") is False):
+            continue
+        if nad_paths is None:  # the repo's NADs, read only for a cluster that would be flagged
+            nad_paths = sorted({path for path, group, _, _ in repo.identities("NetworkAttachmentDefinition")
+                                if group == NAD_GROUP})
+        if not _owns_any(repo, c, nad_paths):
             continue
         how = ("set cniExclusive: false" if helm is None else "set helmValues: {cni: {exclusive: false}} "
                "(cniExclusive is ignored when helmValues is set)")

@@ -770,16 +770,16 @@ def enforcement_always_without_policies(repo: Repo) -> Iterator[Violation]:
     `pkg/networking/cilium/templater.go` / testdata (allow-all policies for system namespaces when
     mode is always); cilium/cilium `Documentation/security/policy/intro.rst` (always mode).
     """
-    if not repo.subjects.clusters:
-        return  # findings are on Clusters
+    # findings are on reported Clusters in `always` mode; the repo's policies are read only for them
+    always = [c for c in repo.subjects.clusters if _dict(c.cilium).get("policyEnforcementMode") == "always"]
+    if not always:
+        return
     if any(group == CILIUM_GROUP for _, group, _, _ in repo.identities("CiliumClusterwideNetworkPolicy")):
         return  # a clusterwide policy may allow them: cannot tell
     covered = {ns or "default" for kind in ("NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
                for _, group, ns, _ in repo.identities(kind)
                if group == ("networking.k8s.io" if kind == "NetworkPolicy" else CILIUM_GROUP)}
-    for c in repo.clusters:
-        if _dict(c.cilium).get("policyEnforcementMode") != "always":
-            continue
+    for c in always:
         bare = sorted({w.namespace or "default" for w in repo.workloads
                        if repo.cluster_for(w.obj) is not None and repo.cluster_for(w.obj).obj is c.obj}
                       - covered)
