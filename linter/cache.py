@@ -3,14 +3,15 @@ files a run loads but does not report on), so a one-file run in a large repo par
 
 It is made for the pre-commit case, one changed file in a large repo, where even one Python object per
 context file is too slow. Two files:
-- the index (`index-v4.marshal`), read whole at start:
-  - `files`: per path its kind, key (git's blob id for a file git calls clean, else the stat key) and where its
-    data is in the data file;
+- the index (`index-v5.marshal`), read whole at start:
+  - the file table: per path its kind, key (git's `ls-files` entry for a file git calls clean, else the stat
+    key) and where its data is in the data file, as columns (a list of paths, a list of keys, the kinds as one
+    str, offsets and lengths as packed arrays): reading 10,000 4-tuples cost twice as long;
   - `objects`: per kind, the identity of each object (path, document, node path, apiVersion, name, namespace)
     in path order, so the model indexes a kind without creating anything for the others;
   - sparse tables for what is rare: loader problems and odd document lists (`extra`), hardware CSV rows
     (`csv`), and content digests of entries whose stat key is too close to the write to be trusted (`racy`);
-- the data (`data-v4.bin`): per file the marshalled data of its documents, read with one pread when a rule
+- the data (`data-v5.bin`): per file the marshalled data of its documents, read with one pread when a rule
   first touches an object of that file; new entries are appended, and the file is rewritten once half of
   it is dead.
 The file's text is not cached: it is read from disk if a finding needs a position in it. Any error -> the
@@ -23,6 +24,7 @@ import marshal
 import os
 import time
 import zlib
+from array import array
 from operator import itemgetter
 from typing import Any
 
@@ -31,7 +33,7 @@ from eksa_lint.load.source import _UNSET, Document, LoadProblem, SourceFile
 
 CACHE_DIR = ".eksa-lint-cache"
 # Bump when loading changes what it produces (a stale format must never change results).
-VERSION = 4
+VERSION = 5
 _INDEX = f"index-v{VERSION}.marshal"
 _DATA = f"data-v{VERSION}.bin"
 _TOKEN_LEN = 16
@@ -84,11 +86,101 @@ def object_index(file: SourceFile) -> list[tuple[Any, ...]]:
     return out
 
 
-def _checked(raw: bytes) -> bytes | None:
-    """The payload of `crc32 (4 bytes) + payload`, or None when it does not match (a torn or damaged file)."""
-    if len(raw) < 4 or zlib.crc32(raw[4:]).to_bytes(4, "little") != raw[:4]:
+def _checked(raw: bytes) -> memoryview | None:
+    """The payload of `crc32 (4 bytes) + payload`, or None when it does not match (a torn or damaged file);
+    a view, not a copy (the index is ~2 MB at 10,000 files)."""
+    payload = memoryview(raw)[4:]
+    if len(raw) < 4 or zlib.crc32(payload).to_bytes(4, "little") != raw[:4]:
         return None
-    return raw[4:]
+    return payload
+
+
+_KIND_CODE = {"yaml": "y", "json": "j", "csv": "c", "text": "t"}
+_CODE_KIND = {c: k for k, c in _KIND_CODE.items()}
+
+
+class FileTable:
+    """The per-file table, path -> (kind, key, data offset, data length), as a read-only mapping over columns.
+
+    The entries whose key is an ls-files entry (str) come first, the stat-keyed ones after `nstr`: the known-
+    entries table is then a dict(zip(...)) of two column slices, built in C."""
+
+    __slots__ = ("kinds", "lens", "nstr", "offs", "paths", "pos", "tkeys")
+
+    def __init__(self, paths: list[str], kinds: str, keys: list[Any], offs: array, lens: array, nstr: int) -> None:
+        self.paths, self.kinds, self.tkeys, self.offs, self.lens, self.nstr = paths, kinds, keys, offs, lens, nstr
+        self.pos = dict(zip(paths, range(len(paths))))
+
+    @classmethod
+    def build(cls, files: dict[str, tuple[Any, ...]]) -> FileTable:
+        rows = sorted(files.items(), key=lambda r: (type(r[1][1]) is tuple, r[0]))
+        nstr = sum(1 for _, e in rows if type(e[1]) is not tuple)
+        return cls([p for p, _ in rows], "".join(_KIND_CODE[e[0]] for _, e in rows), [e[1] for _, e in rows],
+                   array("q", [e[2] for _, e in rows]), array("q", [e[3] for _, e in rows]), nstr)
+
+    def columns(self) -> dict[str, Any]:
+        return {"paths": self.paths, "kinds": self.kinds, "keys": self.tkeys, "offs": self.offs.tobytes(),
+                "lens": self.lens.tobytes(), "nstr": self.nstr}
+
+    @classmethod
+    def from_columns(cls, c: Any) -> FileTable | None:
+        """The table of an index's columns, or None when they are not what `columns` writes."""
+        try:
+            paths, kinds, keys, nstr = c["paths"], c["kinds"], c["keys"], c["nstr"]
+            if not (type(paths) is list and type(kinds) is str and type(keys) is list and type(nstr) is int):
+                return None
+            offs, lens = array("q"), array("q")
+            offs.frombytes(c["offs"])
+            lens.frombytes(c["lens"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        n = len(paths)
+        if not (len(kinds) == len(keys) == len(offs) == len(lens) == n and 0 <= nstr <= n):
+            return None
+        if n and not (set(map(type, paths)) == {str} and set(kinds) <= _CODE_KIND.keys()
+                      and set(map(type, keys[:nstr])) <= {str} and set(map(type, keys[nstr:])) <= {tuple}
+                      and min(offs) >= 0 and min(lens) >= 0):
+            return None
+        table = cls(paths, kinds, keys, offs, lens, nstr)
+        return table if len(table.pos) == n else None  # a path twice
+
+    def _row(self, i: int) -> tuple[Any, ...]:
+        return _CODE_KIND[self.kinds[i]], self.tkeys[i], self.offs[i], self.lens[i]
+
+    def get(self, path: str, default: Any = None) -> Any:
+        i = self.pos.get(path)
+        return default if i is None else self._row(i)
+
+    def __getitem__(self, path: str) -> tuple[Any, ...]:
+        return self._row(self.pos[path])
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.pos
+
+    def __iter__(self) -> Any:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def keys(self) -> Any:
+        return self.pos.keys()  # a dict's view: set operations with it run in C
+
+    def items(self) -> Any:
+        return ((p, self._row(i)) for i, p in enumerate(self.paths))
+
+    def values(self) -> Any:
+        return (self._row(i) for i in range(len(self.paths)))
+
+    def stat_keyed(self) -> list[str]:
+        """The paths whose key is a stat key."""
+        return self.paths[self.nstr:]
+
+    def known(self, ignored: list[str]) -> dict[str, str]:
+        """{ls-files entry: path}, and {entry: ""} for the ignored entries."""
+        table = dict.fromkeys(ignored, "")
+        table.update(zip(self.tkeys[:self.nstr], self.paths[:self.nstr]))
+        return table
 
 
 class ContextCache:
@@ -98,7 +190,7 @@ class ContextCache:
         self.index_path = os.path.join(self.dir, _INDEX)
         self.data_path = os.path.join(self.dir, _DATA)
         self.settings_key = settings_key  # (max bytes, docs mode, hardware globs): what loading depends on
-        self.files: dict[str, tuple[Any, ...]] = {}  # path -> (kind, key, offset, length)
+        self.files: Any = {}  # path -> (kind, key, offset, length): a FileTable, or a dict after a save
         self.objects: dict[str, list[tuple[Any, ...]]] = {}
         self.extra: dict[str, tuple[Any, ...]] = {}
         self.csv: dict[str, tuple[Any, ...]] = {}
@@ -118,15 +210,14 @@ class ContextCache:
             loaded = marshal.loads(payload) if payload is not None else None
             if (isinstance(loaded, dict) and loaded.get("version") == VERSION
                     and loaded.get("settings") == settings_key):
-                files, objects = loaded["files"], loaded["objects"]
+                files = FileTable.from_columns(loaded["files"])
+                objects = loaded["objects"]
                 extra, csv, racy, ignored = loaded["extra"], loaded["csv"], loaded["racy"], loaded["ignored"]
-                if (all(type(x) is dict for x in (files, objects, extra, csv, racy)) and type(ignored) is list
-                        and _well_formed(files, objects, extra)):
+                if (files is not None and all(type(x) is dict for x in (objects, extra, csv, racy))
+                        and type(ignored) is list and set(map(type, ignored)) <= {str}
+                        and _well_formed(objects, extra)):
                     self.files, self.objects, self.extra, self.csv, self.racy = files, objects, extra, csv, racy
                     self.ignored = ignored
-                    known = loaded.get("known")
-                    if type(known) is dict and set(known.values()) <= files.keys() | {""}:
-                        self._known = known
                     self.token = loaded["token"]
                     self.written_ns = int(loaded["written_ns"])
                     self.data_size = int(loaded["data_size"])
@@ -157,7 +248,8 @@ class ContextCache:
         """{ls-files entry: path} of the entries the cache holds files for, and {entry: ""} of those it ignores
         (kept in the index: the entries are the same str objects as the files' keys, read once)."""
         if self._known is None:
-            self._known = self._table(self.files)
+            files = self.files
+            self._known = files.known(self.ignored) if isinstance(files, FileTable) else self._table(files)
         return self._known
 
     def plan(self, context: dict[str, tuple[str, Any]], stale: list[str], listing: Any,
@@ -177,7 +269,9 @@ class ContextCache:
             e = files.get(p)
             if e is not None and e[1] == entry:
                 skip.add(p)
-        skip.update(p for p, e in files.items() if type(e[1]) is tuple and p not in context and p not in reported)
+        stat_keyed = files.stat_keyed() if isinstance(files, FileTable) else [
+            p for p, e in files.items() if type(e[1]) is tuple]
+        skip.update(p for p in stat_keyed if p not in context and p not in reported)
         # a file git reports changed that was not stat'ed into the context is gone (deleted, not a file now)
         skip.update(p for p in listing.dirty if p in files and p not in context and p not in reported)
         drop = set(skip)  # a reported file keeps its entry: when it is context again, its key decides
@@ -294,7 +388,7 @@ class ContextCache:
 
     def _save(self, drop: set[str]) -> None:
         new = self.new
-        files = {p: e for p, e in self.files.items() if p not in drop and p not in new}
+        files = {p: e for p, e in self.files.items() if p not in drop and p not in new}  # a dict from here on
         live = sum(e[3] for e in files.values()) + sum(len(n[1]) for n in new.values())
         os.makedirs(self.dir, exist_ok=True)
         gi = os.path.join(self.dir, ".gitignore")
@@ -359,14 +453,15 @@ class ContextCache:
         written = time.time_ns()
         # digests are only needed for stat keys close to this write
         racy = {p: d for p, d in racy.items() if type(files[p][1]) is tuple and files[p][1][1] >= written - RACY_NS}
+        table = FileTable.build(files)
         payload = marshal.dumps({"version": VERSION, "settings": self.settings_key, "token": self.token,
-                                 "written_ns": written, "data_size": data_size, "files": files,
+                                 "written_ns": written, "data_size": data_size, "files": table.columns(),
                                  "objects": objects, "extra": extra, "csv": csv, "racy": racy,
-                                 "ignored": self.ignored, "known": (known := self._table(files))})
+                                 "ignored": self.ignored})
         self._write(self.index_path, zlib.crc32(payload).to_bytes(4, "little") + payload)
-        self.files, self.objects, self.extra, self.csv, self.racy = files, objects, extra, csv, racy
+        self.files, self.objects, self.extra, self.csv, self.racy = table, objects, extra, csv, racy
         self.new, self.dirty, self.written_ns, self.data_size = {}, False, written, data_size
-        self._known = known
+        self._known = None
 
     def _table(self, files: dict[str, tuple[Any, ...]]) -> dict[str, str]:
         """The known-entries table of `files` and the ignored entries (see `known`)."""
@@ -416,17 +511,10 @@ class ContextCache:
             raise
 
 
-def _well_formed(files: dict[Any, Any], objects: dict[Any, Any], extra: dict[Any, Any]) -> bool:
-    """The shapes of the per-file tables (a damaged index passes its CRC only if written so), checked with
+def _well_formed(objects: dict[Any, Any], extra: dict[Any, Any]) -> bool:
+    """The shapes of the sparse per-file tables (a damaged index passes its CRC only if written so), checked with
     C-level map/set operations: a loop in Python over 10,000 entries costs several ms. Object tuples are
-    checked when a kind is read (`ContextView.objects` raises CacheCorrupt)."""
-    entries = list(files.values())
-    if entries and not (set(map(type, entries)) == {tuple} and set(map(len, entries)) == {4}):
-        return False
-    for col in (2, 3):
-        values = list(map(itemgetter(col), entries))
-        if values and (set(map(type, values)) != {int} or min(values) < 0):
-            return False
+    checked when a kind is read (`ContextView.objects` raises CacheCorrupt); the file table by FileTable."""
     ext = list(extra.values())
     if ext and not (set(map(type, ext)) == {tuple} and set(map(len, ext)) == {4}
                     and set(map(type, map(itemgetter(0), ext))) == {list}

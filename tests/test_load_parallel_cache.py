@@ -137,6 +137,47 @@ def test_data_file_of_another_index_is_not_used(tmp_path: Path) -> None:
     assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
 
 
+def _columns_mutants(cols: dict) -> list[tuple[str, dict]]:
+    """Index file tables eksa-lint never writes: each breaks one invariant FileTable.from_columns checks."""
+    from array import array
+
+    n = len(cols["paths"])
+    i = cols["paths"].index("deploy.yaml")
+
+    def with_int(col: str, value: int) -> bytes:
+        a = array("q")
+        a.frombytes(cols[col])
+        a[i] = value
+        return a.tobytes()
+
+    def twice() -> dict:  # row i again, next to itself: every column stays consistent but the paths
+        offs, lens = array("q"), array("q")
+        offs.frombytes(cols["offs"])
+        lens.frombytes(cols["lens"])
+        offs.insert(i, offs[i])
+        lens.insert(i, lens[i])
+        return {**cols, "paths": cols["paths"][:i + 1] + cols["paths"][i:],
+                "kinds": cols["kinds"][:i + 1] + cols["kinds"][i:], "keys": cols["keys"][:i + 1] + cols["keys"][i:],
+                "offs": offs.tobytes(), "lens": lens.tobytes(),
+                "nstr": cols["nstr"] + (type(cols["keys"][i]) is str)}
+
+    return [
+        ("a path not a str", {**cols, "paths": [7 if j == i else p for j, p in enumerate(cols["paths"])]}),
+        ("a path twice", twice()),
+        ("a kind code we never write", {**cols, "kinds": "z" * n}),
+        ("kinds of another length", {**cols, "kinds": cols["kinds"] + "y"}),
+        ("a key of the wrong type", {**cols, "keys": [7] * n}),
+        ("a negative offset", {**cols, "offs": with_int("offs", -1)}),
+        ("an offset past the data file", {**cols, "offs": with_int("offs", 10**9)}),
+        ("a negative length", {**cols, "lens": with_int("lens", -5)}),
+        ("offsets not whole 8-byte ints", {**cols, "offs": cols["offs"][:-3]}),
+        ("nstr past the table", {**cols, "nstr": n + 1}),
+        ("nstr not an int", {**cols, "nstr": "1"}),
+        ("a column missing", {k: v for k, v in cols.items() if k != "lens"}),
+        ("not a table at all", ["paths"]),
+    ]
+
+
 def test_wrong_shaped_cache_entry_is_ignored(tmp_path: Path) -> None:
     import marshal
 
@@ -144,17 +185,35 @@ def test_wrong_shaped_cache_entry_is_ignored(tmp_path: Path) -> None:
     assert _selects_nothing(tmp_path) == [("EKSA604", "policy.yaml", 5, 3)]
     path = next((tmp_path / CACHE_DIR).glob("index-*"))
     data = marshal.loads(path.read_bytes()[4:])
-    entry = data["files"]["deploy.yaml"]
-    bad_files = [("only", "two"), (*entry[:2], 10**9, 5), (*entry[:2], -1, 5), (*entry[:2], "x", None), 7]
     bad_objects = [[("deploy.yaml",)], [7], [("deploy.yaml", 3, (), "apps/v1", "d", "shop")], "x"]
-    for table, key, values in [("files", "deploy.yaml", bad_files), ("objects", "Deployment", bad_objects)]:
-        for bad in values:
-            changed = {**data, table: {**data[table], key: bad}}
-            payload = marshal.dumps(changed)
-            path.write_bytes(zlib.crc32(payload).to_bytes(4, "little") + payload)
-            result = lint_tree(tmp_path, ["policy.yaml"])
-            assert result.internal_errors == 0, bad  # an index we did not write: the run starts again without it
-            assert where(result.findings, "EKSA604") == [("EKSA604", "policy.yaml", 5, 3)], bad
+    cases = [(f"files: {why}", {**data, "files": cols}) for why, cols in _columns_mutants(data["files"])]
+    cases += [(f"objects: {bad!r}", {**data, "objects": {**data["objects"], "Deployment": bad}})
+              for bad in bad_objects]
+    for why, changed in cases:
+        payload = marshal.dumps(changed)
+        path.write_bytes(zlib.crc32(payload).to_bytes(4, "little") + payload)
+        result = lint_tree(tmp_path, ["policy.yaml"])
+        assert result.internal_errors == 0, why  # an index we did not write: the run starts again without it
+        assert where(result.findings, "EKSA604") == [("EKSA604", "policy.yaml", 5, 3)], why
+
+
+def test_file_table_rejects_every_mutant_column(tmp_path: Path) -> None:
+    """FileTable.from_columns itself says None for each broken table (the run above could also recover
+    later, when a read fails): only the offset past the data file is left to the read."""
+    import marshal
+
+    from eksa_lint.cache import FileTable
+
+    write_tree(tmp_path, {"policy.yaml": POLICY, "deploy.yaml": DEPLOY.format(app="api")})
+    _selects_nothing(tmp_path)
+    data = marshal.loads(next((tmp_path / CACHE_DIR).glob("index-*")).read_bytes()[4:])
+    assert FileTable.from_columns(data["files"]) is not None
+    for why, cols in _columns_mutants(data["files"]):
+        got = FileTable.from_columns(cols)
+        if why == "an offset past the data file":
+            assert got is not None and got["deploy.yaml"][2] == 10**9
+        else:
+            assert got is None, why
 
 
 def test_no_cache_setting_writes_nothing(tmp_path: Path) -> None:
