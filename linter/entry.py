@@ -222,6 +222,8 @@ def main() -> None:
         code: Any = 0
     except SystemExit as exc:
         code = exc.code
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: exit 2 (internal error), never 1 (findings)
+        code = _internal_error(exc)
     if code is None:
         code = 0
     elif not isinstance(code, int):  # sys.exit("message"), as the interpreter reports it
@@ -237,6 +239,26 @@ def main() -> None:
         except (OSError, ValueError):  # a closed or broken pipe: nothing more can be said there
             pass
     os._exit(code & 0xFF if code >= 0 else 1)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """Say that eksa-lint itself failed, where, and how to get the traceback; the exit code for it (2).
+
+    Rule crashes never get here (the engine reports them as EKSA009 and goes on); this is the last resort for
+    a bug anywhere else, so that CI reads "internal error" and not "findings"."""
+    import traceback
+
+    if os.environ.get("EKSA_LINT_DEBUG"):
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (in {frames[-1].name}, {os.path.basename(frames[-1].filename)}:{frames[-1].lineno})" if frames else ""
+    hint = "" if os.environ.get("EKSA_LINT_DEBUG") else "; set EKSA_LINT_DEBUG=1 for the traceback"
+    try:
+        print(f"eksa-lint: internal error: {type(exc).__name__}: {exc}{where}{hint}. This is a bug in eksa-lint: "
+              "please report it with the command line.", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+    return 2
 
 
 def _main() -> None:

@@ -452,3 +452,24 @@ def test_exit_codes_of_the_console_entry(repo: Path, code: Any, status: int, err
     proc = subprocess.run([sys.executable, "-c", prog], cwd=repo, capture_output=True, text=True, timeout=60,
                           check=False)  # fmt: skip
     assert (proc.returncode, proc.stdout, proc.stderr) == (status, "out", err)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_bug_outside_the_rules_exits_2_with_a_message(repo: Path, debug: bool) -> None:
+    """Not a traceback and exit 1 (which CI reads as findings): exit 2, what failed and where; the traceback only
+    with EKSA_LINT_DEBUG."""
+    prog = ("import sys, eksa_lint.discover as d\n"
+            "def boom(*a, **k): raise KeyError('lost')\n"
+            "d.find_root = boom\n"
+            "sys.argv = ['eksa-lint', 'check', 'policies/np.yaml']\n"
+            "from eksa_lint.entry import main; main()\n")  # fmt: skip
+    env = {**os.environ, "EKSA_LINT_DEBUG": "1"} if debug else {k: v for k, v in os.environ.items()
+                                                               if k != "EKSA_LINT_DEBUG"}
+    proc = subprocess.run([sys.executable, "-c", prog], cwd=repo, capture_output=True, text=True, timeout=60,
+                          check=False, env=env)  # fmt: skip
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("eksa-lint: internal error: KeyError: 'lost' (in boom, <string>:2)")
+    assert last.endswith("This is a bug in eksa-lint: please report it with the command line.")
+    assert ("Traceback (most recent call last)" in proc.stderr) is debug
+    assert ("EKSA_LINT_DEBUG=1" in last) is not debug
