@@ -163,7 +163,10 @@ def run_check(req: CheckRequest, stdout: TextIO | None = None, stderr: TextIO | 
     if req.write_baseline:
         from eksa_lint import baseline as baseline_mod
 
-        n = baseline_mod.write(result.findings, os.path.join(cwd, req.write_baseline))
+        try:
+            n = baseline_mod.write(result.findings, os.path.join(cwd, req.write_baseline))
+        except OSError as exc:
+            raise ConfigError(f"cannot write {req.write_baseline}: {exc.strerror or exc}") from None
         stderr.write(f"Wrote {n} finding{'s' * (n != 1)} to {req.write_baseline}.\n")
         return EXIT_CLEAN
     bl = req.baseline or s.baseline

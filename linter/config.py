@@ -130,8 +130,6 @@ class Settings(Record):
 
 
 def _read_config_file(path: str) -> dict[str, Any]:
-    import yaml
-
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -148,20 +146,49 @@ def _read_config_file(path: str) -> dict[str, Any]:
             data = tomllib.loads(text)
         except ValueError as exc:
             raise ConfigError(f"invalid TOML: {exc}", path) from None
-        tool = data.get("tool", {}).get("eksa-lint")
-        return tool if isinstance(tool, dict) else {}
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ConfigError(f"invalid YAML: {exc.problem}", path, line) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", path) from None
+        except RecursionError:
+            raise ConfigError("invalid TOML: nested too deeply", path) from None
+        tool = data.get("tool", {})
+        tool = tool.get("eksa-lint") if isinstance(tool, dict) else None
+        tool = tool if isinstance(tool, dict) else {}
+        _check_plain(tool, "", path)
+        return tool
+    # The repo's own guarded loader, not yaml.safe_load: an alias bomb, deep nesting, a 5000-digit integer,
+    # `!!bool maybe` or a duplicate key in the config is a config error, never a hang or an internal error.
+    from eksa_lint.load.source import SourceFile
+    from eksa_lint.load.yaml_loader import load_yaml
+
+    f = SourceFile(path, path, "yaml", text=text.removeprefix("\ufeff"))
+    load_yaml(f)
+    if f.problems:
+        p = min(f.problems, key=lambda q: (q.line, q.col))
+        raise ConfigError(p.message, path, p.line)
+    if not f.documents:
+        return {}
+    if len(f.documents) > 1:
+        raise ConfigError("the config must be one YAML document", path, 1)
+    data = f.documents[0].data
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError("the config must be a mapping", path, 1)
+    _check_plain(data, "", path)
     return data
+
+
+def _check_plain(value: Any, where: str, path: str) -> None:
+    """Keys must be strings and values plain JSON types (no TOML dates, no YAML timestamps or binary), which
+    is what the config schema can be checked against."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ConfigError(f"key {k!r} in {where or 'the config'} is not a string; quote it", path)
+            _check_plain(v, f"{where}.{k}" if where else k, path)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_plain(v, f"{where}[{i}]", path)
+    elif not (value is None or isinstance(value, (str, bool, int, float))):
+        raise ConfigError(f"{where or 'the config'} is a {type(value).__name__}; use a string", path)
 
 
 def find_config(root: str) -> str | None:

@@ -91,7 +91,7 @@ def parse_version(text: Any) -> tuple[int, ...] | None:
     """'v0.24.1' -> (0, 24, 1); None when it does not look like a version."""
     if not isinstance(text, str):
         return None
-    m = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
+    m = re.match(r"^v?([0-9]{1,18})\.([0-9]{1,18})(?:\.([0-9]{1,18}))?(?![0-9])", text.strip())
     if not m:
         return None
     return tuple(int(g) for g in m.groups(default="0"))

@@ -52,8 +52,9 @@ def _port_num(v: Any) -> int | None:
         return None
     if isinstance(v, int):
         return v
-    if isinstance(v, str) and v.isdigit():
-        return int(v)
+    if isinstance(v, str) and v.isascii() and v.isdigit():
+        # isdigit() alone accepts '²' (int() rejects it); a huge digit string exceeds int()'s digit limit
+        return int(v) if len(v) <= 20 else 10 ** 20
     return None
 
 
@@ -149,10 +150,10 @@ def _np_port(o: Obj, path: tuple[Any, ...], port: dict[str, Any]) -> Iterator[Vi
         yield o.violation(path + ("protocol",), f'protocol {proto!r} is not supported; use TCP, UDP or SCTP '
                           "(ICMP cannot be expressed in a NetworkPolicy)", at="value")
     p = port.get("port")
-    num = _port_num(p) if not isinstance(p, str) or p.isdigit() else None
+    num = _port_num(p)
     if isinstance(p, int) and not isinstance(p, bool) and not 1 <= p <= 65535:
         yield o.violation(path + ("port",), f"port {p} is outside 1-65535", at="value")
-    elif isinstance(p, str) and not p.isdigit() and (not PORT_NAME_RE.match(p) or not re.search("[a-z]", p)
+    elif isinstance(p, str) and not (p.isascii() and p.isdigit()) and (not PORT_NAME_RE.match(p) or not re.search("[a-z]", p)
                                                      or "--" in p):
         yield o.violation(path + ("port",), f'port {p!r} is not a valid port name (at most 15 lowercase '
                           "letters, digits and single hyphens, with a letter); use a number or the "
@@ -662,8 +663,8 @@ def _host_allows(rules: list[dict[str, Any]], port: str, proto: str) -> bool:
                     continue
                 pp, pproto = str(p.get("port")), str(p.get("protocol") or "ANY").upper()
                 end = p.get("endPort")
-                in_range = pp == port or pp == "0" or (pp.isdigit() and isinstance(end, int)
-                                                       and int(pp) <= int(port) <= end)
+                in_range = pp == port or pp == "0" or (_port_num(pp) is not None and isinstance(end, int)
+                                                       and _port_num(pp) <= int(port) <= end)
                 if in_range and pproto in (proto, "ANY"):
                     return True
     return False

@@ -114,7 +114,7 @@ class _Builder:
             elif tag in (INT, FLOAT, BOOL, NULL):
                 try:
                     value = _SC.yaml_constructors[tag](_SC, node)
-                except (ValueError, yaml.YAMLError):
+                except (ValueError, KeyError, IndexError, yaml.YAMLError):  # `!!bool maybe`, `!!int ""`
                     value = node.value
             else:
                 if tag not in STANDARD_TAGS:

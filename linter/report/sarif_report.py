@@ -29,7 +29,7 @@ _WHAT_IT_DOES = re.compile(r"^## What it does\s*\n(?P<para>.+?)(?:\n\s*\n|\n##|\
 
 
 def _uri(path: str) -> str:
-    return quote(path, safe="/-._~")
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/-._~")
 
 
 def _region(loc: Location) -> dict[str, int]:
