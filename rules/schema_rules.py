@@ -47,23 +47,15 @@ def _check(repo: Repo, objs: Iterable[Obj], schema: str) -> Iterator[Violation]:
 
 
 def _json_error_position(nad: Nad, exc: json.JSONDecodeError) -> tuple[int, int] | None:
-    """File line/column of a JSON syntax error inside a `|` block or a one-line quoted/plain `spec.config`."""
-    from eksa_lint.load.locate import locate
+    """File line/column of a JSON syntax error inside `spec.config`, in any scalar style (block, folded, quoted
+    with escapes): the error's offset in the decoded string is mapped back through the scalar's source."""
+    from eksa_lint.load.locate import string_offset
 
     f = nad.obj.file
-    span = locate(f, nad.obj.doc.node, tuple(nad.obj.base) + nad.CONFIG_PATH, "value")
-    if not span.exact:
+    at = string_offset(f, nad.obj.doc.node, tuple(nad.obj.base) + nad.CONFIG_PATH, exc.pos)
+    if at is None:
         return None
-    line, col = f.lines.position(span.start)
-    head = f.line_text(line)[col - 1:]
-    if head.startswith("|"):
-        first = f.line_text(line + 1)
-        indent = len(first) - len(first.lstrip(" "))
-        return line + exc.lineno, indent + exc.colno
-    raw = f.text[span.start:span.end]
-    if "\n" in raw or "''" in raw or "\\" in raw or head[:1] == '"':
-        return None  # folded, escaped or double-quoted: offsets do not map one to one
-    return line, col + (1 if head[:1] == "'" else 0) + exc.pos
+    return f.lines.position(at)
 
 
 @rule(id="EKSA101", reports_on=("Cluster", *EKSA_CONFIG_SCHEMAS), fixable="safe", name="cluster-schema", severity=ERROR, tags=("schema", "eksa"),

@@ -33,13 +33,17 @@ class JsonDepthError(JsonSyntaxError):
     pass
 
 
-def compose_json(text: str, max_depth: int = 256) -> Node:
-    """Parse one JSON value; nodes carry marks whose index/line/column are offsets into `text`."""
-    return _Parser(text, max_depth).parse()
+def compose_json(text: str, max_depth: int = 256, constants: bool = False) -> Node:
+    """Parse one JSON value; nodes carry marks whose index/line/column are offsets into `text`.
+
+    `constants` also accepts NaN, Infinity and -Infinity, as Python's json.loads does (a NAD's spec.config is
+    read with json.loads, so its positions must come from a parser that accepts the same texts)."""
+    return _Parser(text, max_depth, constants).parse()
 
 
 class _Parser:
-    def __init__(self, text: str, max_depth: int) -> None:
+    def __init__(self, text: str, max_depth: int, constants: bool = False) -> None:
+        self.constants = constants
         self.s = text
         self.lines = LineIndex(text)
         self.max_depth = max_depth
@@ -70,7 +74,10 @@ class _Parser:
             return self.arr(i, depth + 1)
         if c == '"':
             return self.string(i)
-        for word, tag in (("true", BOOL), ("false", BOOL), ("null", NULL)):
+        words = (("true", BOOL), ("false", BOOL), ("null", NULL))
+        if self.constants:
+            words += (("NaN", FLOAT), ("Infinity", FLOAT), ("-Infinity", FLOAT))
+        for word, tag in words:
             if s.startswith(word, i):
                 end = i + len(word)
                 return ScalarNode(tag, word, self.mark(i), self.mark(end)), end

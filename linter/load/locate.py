@@ -53,7 +53,7 @@ def _embedded(file: SourceFile, node: ScalarNode) -> _Embedded | None:
         return cache[key]
     emb = None
     try:
-        root = compose_json(node.value)
+        root = compose_json(node.value, constants=True)
     except (JsonSyntaxError, RecursionError):
         root = None
     if root is not None:
@@ -129,3 +129,24 @@ def locate(file: SourceFile, root: Node | None, path: tuple[Any, ...], at: str =
     if where is not None:
         start, end = where.to_file(start), where.to_file(max(start, end - 1)) + 1
     return Span(start, end, exact)
+
+
+def string_offset(file: SourceFile, root: Node | None, path: tuple[Any, ...], i: int) -> int | None:
+    """File offset of character `i` of the decoded string scalar at `path` (`i == len(value)`: just past its
+    last character), whatever the scalar's style; None when the path does not end at a string scalar."""
+    node: Node | None = root
+    for seg in path:
+        if node is None:
+            return None
+        nxt = _step(node, seg)
+        if nxt is None:
+            return None
+        node = nxt[1]
+    if not isinstance(node, ScalarNode) or not isinstance(node.value, str) or not node.value:
+        return None
+    start, end = node.start_mark.index, node.end_mark.index
+    offsets = scalar_source_map(file.text[start:end], node.value, node.style)
+    if i >= len(offsets):  # the end of the text: just past its last non-blank character
+        j = len(node.value.rstrip())
+        return start + (offsets[j - 1] + 1 if j else offsets[0])
+    return start + offsets[max(0, i)]

@@ -63,8 +63,8 @@ def scalar_source_map(raw: str, value: str, style: str | None) -> list[int]:
     n = len(raw)
     p = 0
     if style in ("|", ">"):
-        nl = raw.find("\n")
-        p = nl + 1 if nl >= 0 else n
+        m = _BREAK_RE.search(raw)  # the header's line break: CR-only and NEL files have no "\n"
+        p = m.end() if m else n
     elif style in ("'", '"'):
         p = 1
     last = p
@@ -92,7 +92,7 @@ def scalar_source_map(raw: str, value: str, style: str | None) -> list[int]:
                     break
                 q += 2  # an escaped line break or an escape that decodes to something else
                 continue
-            if r == ch or (ch in " \n" and r in " \t\r\n"):
+            if r == ch or (ch in " \n" and r in " \t\r\n\x85"):  # NEL is a YAML line break too
                 found, p = q, q + 1
                 break
             q += 1
