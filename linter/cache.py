@@ -33,7 +33,7 @@ from eksa_lint.load.source import _UNSET, Document, LoadProblem, SourceFile
 
 CACHE_DIR = ".eksa-lint-cache"
 # Bump when loading changes what it produces (a stale format must never change results).
-VERSION = 5
+VERSION = 6  # 6: CSV rows keep their whole text (multi-line quoted cells)
 _INDEX = f"index-v{VERSION}.marshal"
 _DATA = f"data-v{VERSION}.bin"
 _TOKEN_LEN = 16

@@ -477,7 +477,18 @@ class HardwareRow(FrozenRecord):
     def ref(self, column: str | None = None) -> Ref:
         col = self.row.columns.get(column, 1) if column else 1
         end = col + len(self.row.values.get(column, "")) if column else None
-        return Ref(self.file, None, (), "value", self.row.line, col, end)
+        line = self.row.line
+        raw = self.row.raw
+        if column and any(b in raw for b in ("\n", "\r", "\x85", "\u2028", "\u2029")):
+            # a row over several lines (a quoted cell with a line break): columns are offsets into the row
+            from eksa_lint.load.positions import LineIndex
+
+            idx = LineIndex(raw)
+            dl, col = idx.position(col - 1)
+            end_line, end_col = idx.position((end or col) - 1)
+            line += dl - 1
+            end = end_col if end_line == dl else None
+        return Ref(self.file, None, (), "value", line, col, end)
 
     def violation(self, column: str | None, message: str, related: Iterable[tuple[Ref, str]] = ()) -> Violation:
         return Violation(self.ref(column), message, None, tuple(related))

@@ -156,49 +156,55 @@ def load_doc_blocks(file: SourceFile) -> None:
 
 
 def load_csv(file: SourceFile) -> None:
-    """Parse a CSV with a header row into rows that keep their line and each cell's column."""
+    """Parse a CSV with a header row into rows that keep their line and each cell's column.
+
+    A row spans several physical lines when a quoted cell holds a line break: rows are mapped to the text by
+    the reader's line count (the lines the csv module reads, which end at "\n" only), so a multi-line cell,
+    or a form feed / NEL / U+2028 inside a cell (which str.splitlines() would split on), does not shift the
+    rows after it. A row's `raw` is its whole text, and its columns are 1-based offsets into `raw`."""
     import csv
 
     text = file.text
-    lines = text.splitlines(keepends=False)
-    if not lines:
+    if not text:
         return
+    starts = [0]
+    i = text.find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = text.find("\n", i + 1)
+    reader = csv.reader(io.StringIO(text))
+    rows: list[tuple[list[str], int, int]] = []
+    prev = 0
     try:
-        reader = csv.reader(io.StringIO(text))
-        rows = list(reader)
+        for cells in reader:
+            rows.append((cells, prev, reader.line_num))
+            prev = reader.line_num
     except csv.Error as exc:
-        file.problems.append(LoadProblem("EKSA001", f"invalid CSV: {exc}", 1, 1))
+        at = starts[min(prev, len(starts) - 1)]
+        line, col = file.lines.position(at)
+        file.problems.append(LoadProblem("EKSA001", f"invalid CSV: {exc}", line, col))
         return
     if not rows:
         return
-    header = tuple(h.strip() for h in rows[0])
+    header = tuple(h.strip() for h in rows[0][0])
     file.csv_header = header
-    # Map parsed rows back to physical lines (rows are one line each unless a quoted cell holds a newline).
-    line_no = 1
-    phys = iter(enumerate(lines, start=1))
-    next(phys, None)
-    for cells in rows[1:]:
-        entry = next(phys, None)
-        if entry is None:
-            break
-        line_no, raw = entry
-        while raw.strip() == "" and not cells:
-            entry = next(phys, None)
-            if entry is None:
-                break
-            line_no, raw = entry
+    for cells, first, last in rows[1:]:
         if not cells or all(c.strip() == "" for c in cells):
             continue
+        start = starts[min(first, len(starts) - 1)]
+        end = starts[last] if last < len(starts) else len(text)
+        raw = text[start:end].removesuffix("\n").removesuffix("\r")
+        line_no = file.lines.position(start)[0]
         cols: dict[str, int] = {}
         values: dict[str, str] = {}
         pos = 0
         for i, cell in enumerate(cells):
             name = header[i] if i < len(header) else f"column{i + 1}"
             found = raw.find(cell, pos) if cell else pos
-            start = found if found >= 0 else pos
-            cols[name] = start + 1
+            start_c = found if found >= 0 else pos
+            cols[name] = start_c + 1
             values[name] = cell.strip()
-            pos = start + len(cell) + 1 if found >= 0 else pos
+            pos = start_c + len(cell) + 1 if found >= 0 else pos
         file.csv_rows.append(CsvRow(line_no, values, cols, raw))
 
 
