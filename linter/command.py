@@ -11,7 +11,7 @@ import os
 import sys
 from typing import Any
 
-from eksa_lint.config import ConfigError, Settings, load_settings
+from eksa_lint.config import ConfigError, Settings, load_settings, unknown_selectors
 from eksa_lint.findings import Severity
 from eksa_lint.report import ReportOptions
 
@@ -53,8 +53,12 @@ def run_check_command(params: dict[str, Any]) -> None:
     except ConfigError as exc:
         echo_err(f"eksa-lint: config error: {exc}")
         sys.exit(EXIT_ERROR)
-    _apply_cli(settings, params["target"], params["fail_level"], params["select"], params["ignore"],
-               params["crd_dir"], params["jobs"])  # fmt: skip
+    try:
+        _apply_cli(settings, params["target"], params["fail_level"], params["select"], params["ignore"],
+                   params["crd_dir"], params["jobs"])  # fmt: skip
+    except ConfigError as exc:
+        echo_err(f"eksa-lint: error: {exc}")
+        sys.exit(EXIT_ERROR)
     if params["include_docs"]:
         settings.docs = True
     if no_cache:
@@ -109,14 +113,20 @@ def _apply_cli(
         settings.target = target
     if fail_level:
         settings.fail_level = Severity.parse(fail_level)
+    for option, given in (("--select", select), ("--ignore", ignore)):
+        bad = unknown_selectors(_split(given)) if given else []
+        if bad:
+            raise ConfigError(f"{option}: {bad[0]!r} is no rule ID, prefix or name; `eksa-lint rules` lists them")
     if select:
         settings.select = _split(select)
     if ignore:
         settings.ignore = tuple(settings.ignore) + _split(ignore)
     if crd_dir:
         settings.crds = tuple(settings.crds) + tuple(os.path.abspath(c) for c in crd_dir)
-    if jobs:
-        settings.jobs = max(1, jobs)
+    if jobs is not None:
+        if jobs < 1:
+            raise ConfigError(f"--jobs: {jobs} is not a number of processes; use 1 or more")
+        settings.jobs = jobs
 
 
 def _progress_bar() -> Any:

@@ -245,6 +245,52 @@ def _remember_valid(data: dict[str, Any], memo: str | None) -> None:
         pass
 
 
+def unknown_selectors(patterns: tuple[str, ...] | list[str]) -> list[str]:
+    """The patterns that select no rule: neither ALL, a rule's name, nor a prefix of a rule's ID (as ruff, a
+    selector that matches nothing is a mistake, never silently nothing)."""
+    from eksa_lint.registry import rule_names
+
+    names = rule_names()
+    known = set(names.values())
+    out = []
+    for p in patterns:
+        q = str(p).strip()
+        if q and q.upper() != "ALL" and q.lower() not in known and not any(i.startswith(q.upper()) for i in names):
+            out.append(str(p))
+    return out
+
+
+def rule_id(ref: str) -> str | None:
+    """The rule ID for an ID or a name (any case), or None."""
+    from eksa_lint.registry import rule_names
+
+    names = rule_names()
+    if ref.upper() in names:
+        return ref.upper()
+    return next((i for i, n in names.items() if n == ref.lower()), None)
+
+
+def _check_rule_references(data: dict[str, Any], path: str | None) -> None:
+    """A config error, with its line, for a selector or severity key that names no rule."""
+    from eksa_lint.schema import config_line
+
+    refs: list[tuple[tuple[Any, ...], str, str]] = []  # (node path, value, what it is)
+    for key in ("select", "ignore"):
+        refs += [((key, i), v, key) for i, v in enumerate(data.get(key) or ())]
+    for pattern, ids in (data.get("per-file-ignores") or {}).items():
+        items = ids if isinstance(ids, list) else [ids]
+        refs += [(("per-file-ignores", pattern) + ((i,) if isinstance(ids, list) else ()), v,
+                  f"per-file-ignores {pattern!r}") for i, v in enumerate(items)]
+    for node_path, value, what in refs:
+        if unknown_selectors([value]):
+            raise ConfigError(f"{what}: {value!r} is no rule ID, prefix or name; `eksa-lint rules` lists them",
+                              path, config_line(path, node_path))
+    for key in data.get("severity") or {}:
+        if rule_id(str(key)) is None:
+            raise ConfigError(f"severity: {key!r} is no rule ID or name; `eksa-lint rules` lists them", path,
+                              config_line(path, ("severity", key)))
+
+
 def settings_from_dict(data: dict[str, Any], path: str | None = None, memo: str | None = None) -> Settings:
     """Build Settings from a parsed config mapping (validated against schemas/config.schema.json; `memo` is
     where the verdict for a valid config is kept, if anywhere)."""
@@ -252,6 +298,7 @@ def settings_from_dict(data: dict[str, Any], path: str | None = None, memo: str 
         from eksa_lint.schema import validate_config
 
         validate_config(data, path)
+        _check_rule_references(data, path)
         _remember_valid(data, memo)
     s = Settings(config_path=path)
     if "target" in data:
@@ -265,7 +312,8 @@ def settings_from_dict(data: dict[str, Any], path: str | None = None, memo: str 
         s.hardware = tuple(str(x) for x in data["hardware"])
     if "severity" in data:
         s.severity = {
-            str(k).upper(): (None if v is False or str(v).lower() == "off" else Severity.parse(str(v)))
+            rule_id(str(k)) or str(k).upper(): (None if v is False or str(v).lower() == "off"
+                                                else Severity.parse(str(v)))
             for k, v in data["severity"].items()
         }
     if "per-file-ignores" in data:

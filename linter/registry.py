@@ -227,7 +227,9 @@ def rule_names() -> dict[str, str]:
         try:
             from eksa_lint.rule_index import RULES
 
-            return RULES
+            # and the rules registered since (a plugin, a test): _REGISTRY holds the imported modules' rules
+            return {**RULES, **{r.id: r.name for r in _REGISTRY.values()}} if _REGISTRY.keys() - RULES.keys() \
+                else RULES
         except ImportError:  # pragma: no cover - a broken install
             pass
     return {r.id: r.name for r in all_rules()}

@@ -277,15 +277,19 @@ def validate_config(data: dict[str, Any], path: str | None) -> None:
     if not problems:
         return
     p = problems[0]
-    line = None
-    if path:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-            line = _yaml_line(text, p.path, path.endswith(".toml"))
-        except (OSError, UnicodeDecodeError):
-            line = None
-    raise ConfigError(p.message.replace("the document", "the config"), path, line)
+    raise ConfigError(p.message.replace("the document", "the config"), path, config_line(path, p.path))
+
+
+def config_line(path: str | None, node_path: NodePath) -> int | None:
+    """The line of `node_path` in the config file at `path` (YAML or pyproject.toml), if it can be told."""
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        return _yaml_line(text, node_path, path.endswith(".toml"))
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 # ---- CRDs: openAPIV3Schema -> JSON schema ------------------------------------------------------------------

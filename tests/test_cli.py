@@ -74,7 +74,9 @@ def test_select_and_ignore_by_id_prefix_and_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [("check", "--format", "xml"), ("check", "missing-dir"), ("check", "--target", "cilium-ultra"),
-     ("check", "--fail-level", "fatal"), ("check", "--bogus"), ("nosuchcommand",), ("check", "--report", "sarif")],
+     ("check", "--fail-level", "fatal"), ("check", "--bogus"), ("nosuchcommand",), ("check", "--report", "sarif"),
+     ("check", "--select", "EKSA9999"), ("check", "--ignore", "EKSA0,nope"), ("check", "-j", "0"),
+     ("check", "--jobs", "-2")],
 )  # fmt: skip
 def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
     write_tree(tmp_path, {"a.yaml": DUP})

@@ -111,6 +111,12 @@ def test_config_at_the_git_root_applies_from_a_subfolder(tmp_path: Path) -> None
         ("severity: {EKSA002: loud}\n", '.eksa-lint.yaml:1: severity.EKSA002 is "loud"'),
         ("fail-level: [\n", ".eksa-lint.yaml:2: invalid YAML"),
         ("- a\n", ".eksa-lint.yaml:1: the config must be a mapping"),
+        ("select: [EKSA0]\nignore:\n  - EKSA6\n  - no-such-rule\n",
+         ".eksa-lint.yaml:4: ignore: 'no-such-rule' is no rule ID, prefix or name"),
+        ("select: [EKSA9999]\n", ".eksa-lint.yaml:1: select: 'EKSA9999' is no rule ID, prefix or name"),
+        ("per-file-ignores:\n  'a/*': EKSA002\n  'b/*': [EKSA0, EKSB]\n",
+         ".eksa-lint.yaml:3: per-file-ignores 'b/*': 'EKSB' is no rule ID, prefix or name"),
+        ("severity:\n  EKSA002: note\n  EKSA77: off\n", ".eksa-lint.yaml:3: severity: 'EKSA77' is no rule ID or name"),
     ],
 )
 def test_bad_config_exits_2_with_file_and_line(tmp_path: Path, config: str, message: str) -> None:
@@ -119,3 +125,17 @@ def test_bad_config_exits_2_with_file_and_line(tmp_path: Path, config: str, mess
         load_settings(str(root))
     code, out = cli(root, "check")
     assert code == 2 and message in out and "Traceback" not in out
+
+
+def test_severity_and_selectors_by_rule_name(tmp_path: Path) -> None:
+    root = _repo(tmp_path, "select: [duplicate-key]\nseverity: {duplicate-key: note}\n")
+    s = load_settings(str(root))
+    assert s.severity == {"EKSA002": Severity.NOTE}
+    code, out = cli(root, "check", "--fail-level", "warning")
+    assert code == 0 and "sub/a.yaml:5:3: EKSA002 [note]" in out
+
+
+def test_unknown_selector_in_pyproject_has_its_line(tmp_path: Path) -> None:
+    root = _repo(tmp_path, '[tool.eksa-lint]\nfail-level = "error"\nselect = ["EKSA1", "EKSB"]\n', "pyproject.toml")
+    code, out = cli(root, "check")
+    assert code == 2 and "pyproject.toml:3: select: 'EKSB' is no rule ID, prefix or name" in out
