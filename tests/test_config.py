@@ -4,7 +4,6 @@ options over the file, and configuration errors (exit 2, with file and line)."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -50,7 +49,6 @@ def test_yaml_config_is_read(tmp_path: Path) -> None:
     assert not s.ignored_in_file("EKSA002", "duplicate-key", "new/x.yaml")
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is Python 3.11+")
 def test_pyproject_table_is_read(tmp_path: Path) -> None:
     root = _repo(
         tmp_path, '[project]\nname = "x"\n\n[tool.eksa-lint]\nignore = ["EKSA002"]\n', "pyproject.toml"
