@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from eksa_lint.app import CheckRequest, run_check
 from eksa_lint.config import ConfigError, Settings
-from eksa_lint.findings import Fix
-from eksa_lint.fix import apply_edits, edits_for
+from eksa_lint.findings import Edit, Finding, Fix, Location, Severity
+from eksa_lint.fix import apply_edits, edits_for, plan
 from eksa_lint.load import load_file
 from eksa_lint.load.source import SourceFile
 
@@ -194,3 +194,49 @@ def test_unsafe_rule_fixes_need_unsafe_flag_and_relint_clean(tmp_path: Path) -> 
     removed, added = _changed_lines(cluster, (tmp_path / "c.yaml").read_text())
     assert added == [] and removed == ['    anywhere.eks.amazonaws.com/paused: "true"\n',
                                        "        policyEnforcementMode: always\n"]
+
+
+def _naive_plan(fixes: list[tuple[Edit, ...]]) -> tuple[list[Edit], int]:
+    """The overlap rule written out pairwise: an edit collides with a chosen one when their spans overlap
+    or they start at the same offset; a fix is taken whole or not at all."""
+
+    def clash(e: Edit, t: Edit) -> bool:
+        return not (e.end <= t.start or t.end <= e.start) or e.start == t.start
+
+    taken: list[Edit] = []
+    n = 0
+    for edits in fixes:
+        if any(clash(e, t) for e in edits for t in taken) or any(
+            clash(a, b) for i, a in enumerate(edits) for b in edits[i + 1 :]
+        ):
+            continue
+        taken += edits
+        n += 1
+    return taken, n
+
+
+def test_plan_takes_exactly_the_non_overlapping_fixes() -> None:
+    import random
+
+    rng = random.Random(7)
+    text = "".join(rng.choice("abc\n") for _ in range(200))
+    src = SourceFile("f.txt", "f.txt", "text", text=text)
+    loc = Location("f.txt", 1, 1, 1, 2)
+    for _ in range(300):
+        fixes = []
+        for _ in range(rng.randint(1, 25)):
+            edits = []
+            for _ in range(rng.choice((1, 1, 2))):
+                a = rng.randrange(0, 200)
+                edits.append(Edit(a, min(200, a + rng.choice((0, 0, 1, 3, 10))), rng.choice(("", "X", "YZ"))))
+            fixes.append(tuple(edits))
+        found = [
+            Finding("T1", "t", Severity.WARNING, "m", loc, fix=Fix("t", True, edits=edits)) for edits in fixes
+        ]
+        taken, n = _naive_plan(fixes)
+        got = plan(found, [src], unsafe=False)
+        want = apply_edits(text, taken)
+        if want == text:
+            assert got == {}
+        else:
+            assert got == {"f.txt": (text, want, n)}
