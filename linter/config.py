@@ -129,14 +129,21 @@ class Settings(Record):
         return None
 
 
+CONFIG_MAX_CHARS = 1024 * 1024
+
+
 def _read_config_file(path: str) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+            text = fh.read(CONFIG_MAX_CHARS + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read the config file: {exc.strerror or exc}", path) from None
     except UnicodeDecodeError:
         raise ConfigError("the config file is not UTF-8", path) from None
+    if len(text) > CONFIG_MAX_CHARS:
+        # a settings file is a few hundred bytes; one this size is a mistake (the wrong file passed to --config)
+        # and parsing it would stall every hook run
+        raise ConfigError(f"the config file is over {CONFIG_MAX_CHARS:,} characters; is it the right file?", path)
     if path.endswith(".toml"):
         try:
             import tomllib  # type: ignore[import-not-found]

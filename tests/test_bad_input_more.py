@@ -126,8 +126,9 @@ def test_config_files_that_crashed_or_hung(tmp_path: Path) -> None:
                      for n, p in zip("abcdefgh", ["x", "*a", "*b", "*c", "*d", "*e", "*f", "*g"]))
     cases = {
         ".eksa-lint.yaml": ["severity: {5: off}\n", f"max-file-size: {'9' * 5000}\n", "[" * 5000 + "\n",
-                            laughs, "target: !!bool maybe\n", "target: eksa-aws\ntarget: cilium-oss\n"],
-        "pyproject.toml": ["[tool.eksa-lint]\ntarget = 1979-05-27T07:32:00Z\n"],
+                            laughs, "target: !!bool maybe\n", "target: eksa-aws\ntarget: cilium-oss\n",
+                            "#" + "x" * (2 << 20) + "\n"],  # a 2 MiB comment took 5.7 s to parse
+        "pyproject.toml": ["[tool.eksa-lint]\ntarget = 1979-05-27T07:32:00Z\n", "#" + "x" * (2 << 20) + "\n"],
     }
     for name, texts in cases.items():
         for text in texts:
