@@ -132,7 +132,7 @@ class Settings(Record):
 CONFIG_MAX_CHARS = 1024 * 1024
 
 
-def _read_config_file(path: str) -> dict[str, Any]:
+def _read_config_file(path: str) -> dict[str, Any] | None:
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read(CONFIG_MAX_CHARS + 1)
@@ -157,7 +157,10 @@ def _read_config_file(path: str) -> dict[str, Any]:
             raise ConfigError("invalid TOML: nested too deeply", path) from None
         tool = data.get("tool", {})
         tool = tool.get("eksa-lint") if isinstance(tool, dict) else None
-        tool = tool if isinstance(tool, dict) else {}
+        if tool is None:  # no table: not a config file
+            return None
+        if not isinstance(tool, dict):
+            raise ConfigError(f"tool.eksa-lint is a {type(tool).__name__}; it must be a table", path)
         _check_plain(tool, "", path)
         return tool
     # The repo's own guarded loader, not yaml.safe_load: an alias bomb, deep nesting, a 5000-digit integer,
@@ -205,11 +208,13 @@ def find_config(root: str) -> str | None:
             return p
     pp = os.path.join(root, "pyproject.toml")
     if os.path.isfile(pp):
+        # Any mention ([tool.eksa-lint], [tool."eksa-lint"], a dotted key, or a dependency on eksa-lint) makes it
+        # a candidate; reading it then decides, so a broken table is an error and not silently no config.
         try:
-            with open(pp, encoding="utf-8") as fh:
-                if "[tool.eksa-lint" in fh.read():
+            with open(pp, "rb") as fh:
+                if b"eksa-lint" in fh.read(CONFIG_MAX_CHARS * 4 + 4):
                     return pp
-        except (OSError, UnicodeDecodeError):
+        except OSError:
             return None
     return None
 
@@ -355,4 +360,5 @@ def load_settings(root: str, config_path: str | None = None, cache: bool = False
     if path is None:
         return Settings()
     memo = os.path.join(root, ".eksa-lint-cache", "config-valid") if cache else None
-    return settings_from_dict(_read_config_file(path), path, memo)
+    data = _read_config_file(path)
+    return Settings() if data is None else settings_from_dict(data, path, memo)

@@ -58,6 +58,27 @@ def test_pyproject_table_is_read(tmp_path: Path) -> None:
     # a pyproject.toml without the table is not a config file
     (root / "pyproject.toml").write_text('[project]\nname = "x"\n')
     assert load_settings(str(root)).config_path is None
+    # nor is one that only depends on eksa-lint
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["eksa-lint"]\n')
+    assert load_settings(str(root)) == load_settings(str(tmp_path))
+    # the quoted and dotted spellings of the table are the same table
+    for text in ('[tool."eksa-lint"]\nignore = ["EKSA002"]\n', '[tool]\neksa-lint.ignore = ["EKSA002"]\n'):
+        (root / "pyproject.toml").write_text(text)
+        assert load_settings(str(root)).ignore == ("EKSA002",), text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"[tool]\neksa-lint = 5\n", "tool.eksa-lint is a int; it must be a table"),
+        (b"[tool.eksa-lint]\n# caf\xe9\nignore = []\n", "the config file is not UTF-8"),
+    ],
+)
+def test_broken_pyproject_table_is_an_error_not_silence(tmp_path: Path, text: bytes, message: str) -> None:
+    root = _repo(tmp_path)
+    (root / "pyproject.toml").write_bytes(text)
+    code, out = cli(root, "check")
+    assert code == 2 and message in out and "Traceback" not in out
 
 
 def test_config_changes_the_run_through_the_cli(tmp_path: Path) -> None:
