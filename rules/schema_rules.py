@@ -6,12 +6,13 @@ paths (unknown key -> the key, with a did-you-mean; bad value -> the value; miss
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 
 from eksa_lint.findings import Fix
 from eksa_lint.model import CILIUM_POLICY_KINDS, Nad, Obj, Repo, Violation
 from eksa_lint.registry import ERROR, rule
-from eksa_lint.schema import CrdSchema, SchemaProblem, errors, errors_for, user_crd_schemas
+from eksa_lint.schema import CrdSchema, SchemaProblem, dotted, errors, errors_for, user_crd_schemas
 
 EKSA_GROUP = "anywhere.eks.amazonaws.com"
 # Datacenter and machine configs modelled so far (kind -> schemas/<name>.json)
@@ -207,6 +208,8 @@ def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
     one as 0.1.0), `type` (or a non-empty `plugins`
     list for a conflist), and the fields of the ipvlan, macvlan, bridge, host-device, vlan and sriov plugins and
     of the host-local, static, whereabouts and dhcp IPAM plugins. Other plugin types get the generic checks.
+    `NaN`, `Infinity` and numbers too large for a float (`1e999`) are flagged too: Python's json accepts them,
+    the plugins' Go JSON decoder does not.
 
     ## Why is this bad?
     Multus passes the string to the plugin at pod start: a JSON error or a bad field fails every pod that asks
@@ -251,10 +254,35 @@ def cni_config_invalid(repo: Repo) -> Iterator[Violation]:
                 nad.CONFIG_PATH, f"spec.config is a JSON {type(data).__name__}; it must be a JSON object", at="value"
             )
             continue
+        bad = list(_non_finite(data, ()))
+        for path, value in bad:
+            what = "NaN" if math.isnan(value) else "infinite"
+            yield nad.obj.violation(
+                nad.CONFIG_PATH + path,
+                f"spec.config: {dotted(path)} is {what}; JSON has no NaN or infinite numbers (Infinity, 1e999), so "
+                "the CNI plugin cannot parse the config",
+                at="value",
+            )
         for p in errors("cni-config", data):
+            if any(p.path[: len(b)] == b for b, _ in bad):
+                continue  # said above; "is null" or "expected an integer" would mislead
             path = nad.CONFIG_PATH + p.path
             yield nad.obj.violation(path, "spec.config: " + p.message.replace("the document", "the CNI config"),
                                     at=p.at)
+
+
+def _non_finite(value: object, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], float]]:
+    """Paths of the NaN and infinite numbers json.loads lets through (Go's encoding/json, which CNI plugins
+    use, rejects them)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _non_finite(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _non_finite(v, (*path, i))
 
 
 @rule(id="EKSA106", name="crd-schema", severity=ERROR, tags=("schema", "crd"),

@@ -64,6 +64,21 @@ def test_nan_in_config_does_not_lose_positions() -> None:
     assert ("EKSA105", "n.yaml", 5, 75) in where(run_texts({"n.yaml": text}).findings, "EKSA105")
 
 
+def test_nan_and_infinite_numbers_are_named_not_called_null() -> None:
+    # json.loads turns NaN, Infinity and 1e999 into floats; Go's encoding/json (the CNI plugins) rejects them
+    text = NAD + "'{\"cniVersion\": \"0.3.1\", \"type\": \"macvlan\", \"mtu\": NaN, \"ipam\": {\"type\": \"static\", " \
+                 "\"routes\": [{\"dst\": \"0.0.0.0/0\", \"gw\": 1e999}, {\"dst\": \"::/0\", \"gw\": -Infinity}]}}'\n"
+    found = [f for f in run_texts({"n.yaml": text}).findings if f.rule_id == "EKSA105"]
+    line = text.splitlines()[4]
+    assert [(f.location.line, f.location.col) for f in found] == [
+        (5, line.index("NaN") + 1), (5, line.index("1e999") + 1), (5, line.index("-Infinity") + 1)
+    ]
+    assert "mtu is NaN" in found[0].message and "ipam.routes[0].gw is infinite" in found[1].message
+    assert not any("null" in f.message or "expected" in f.message for f in found)
+    finite = text.replace("NaN", "1500").replace("1e999", '"10.0.0.1"').replace("-Infinity", '"fd00::1"')
+    assert [f for f in run_texts({"n.yaml": finite}).findings if f.rule_id == "EKSA105"] == []
+
+
 def test_json_syntax_errors_in_block_configs() -> None:
     bad = '{"cniVersion": "0.3.1", "type": "macvlan" "master": "eth1"}'
     r = run_texts({
